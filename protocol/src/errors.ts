@@ -1,0 +1,55 @@
+/**
+ * Error codes that cross the wire (deploy events, command results, REST error bodies).
+ * Stable: never rename a code, only add new ones.
+ */
+export const ErrorCodes = [
+  // payload and topic problems
+  'PROTOCOL_PAYLOAD_TOO_LARGE',
+  'PROTOCOL_PAYLOAD_NOT_JSON',
+  'PROTOCOL_PAYLOAD_INVALID',
+  'PROTOCOL_TOPIC_INVALID',
+  // model packages
+  'MODEL_MANIFEST_INVALID',
+  'MODEL_FILE_MISSING',
+  'MODEL_DIGEST_MISMATCH',
+  'MODEL_LOAD_FAILED',
+  'MODEL_SELF_TEST_FAILED',
+  'MODEL_INPUT_UNSUPPORTED',
+  // device-side activation steps (rollouts)
+  'AGENT_DOWNLOAD_FAILED',
+  'AGENT_DOWNLOAD_TOO_LARGE',
+  'AGENT_SIGNATURE_INVALID',
+  'AGENT_SIGNATURE_EXPIRED',
+  'AGENT_DOWNGRADE_REFUSED',
+  'AGENT_SWAP_FAILED',
+  // readings
+  'AGENT_READING_INVALID',
+  'AGENT_FEATURE_MISSING',
+  'AGENT_FEATURE_NOT_NUMERIC',
+  'AGENT_QUEUE_FULL',
+  // commands
+  'AGENT_COMMAND_UNKNOWN',
+  'AGENT_COMMAND_FAILED',
+] as const
+
+export type ErrorCode = (typeof ErrorCodes)[number]
+
+/** One schema violation, as reported to users: where in the payload and what is wrong. */
+export interface ValidationIssue {
+  /** JSON pointer into the payload, `''` for the root. */
+  path: string
+  message: string
+}
+
+/** Thrown (or returned) when a topic or payload does not match protocol v1. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: readonly ValidationIssue[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}

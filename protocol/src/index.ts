@@ -1,0 +1,17 @@
+export { PROTOCOL_VERSION, TOPIC_PREFIX, MAX_PAYLOAD_BYTES, MAX_MANIFEST_BYTES } from './version.ts'
+export { ErrorCodes, ProtocolError, type ErrorCode, type ValidationIssue } from './errors.ts'
+export {
+  UPLINK_CHANNELS, DOWNLINK_CHANNELS, FLEET_SCOPE, isDeviceId, isModelName, deviceTopic, allDevicesFilter,
+  parseDeviceTopic, alertTopic, alertFilters, parseAlertTopic, sensorTopic, sensorFilter, topicMatches,
+  isValidTopicFilter, isValidTopicName,
+  type UplinkChannel, type DownlinkChannel, type DeviceChannel, type DeviceTopic, type AlertTopic, type AlertTopicKind,
+} from './topics.ts'
+export {
+  compile, validators, decodeJson, decodeChannel, encodeChannel, decodeManifest, type Validator, type ChannelPayloads,
+} from './codec.ts'
+export { mulberry32, selfTestInputValues, fingerprint, compareSelfTestOutput, FINGERPRINT_HEAD } from './self-test-input.ts'
+export { DeviceId, ModelName, SemVer, Sha256Hex, Timestamp, ModelRef, Limits } from './schemas/common.ts'
+export * from './schemas/manifest.ts'
+export * from './schemas/device-messages.ts'
+export * from './schemas/hub-messages.ts'
+export * from './schemas/reading.ts'

@@ -1,0 +1,160 @@
+import { TOPIC_PREFIX } from './version.ts'
+
+/**
+ * The topic tree (protocol v1). Nobody concatenates a topic string outside this file.
+ *
+ *   ef/v1/dev/{deviceId}/status            device → hub   retained; also the device's last will
+ *   ef/v1/dev/{deviceId}/pred              device → hub   prediction batches
+ *   ef/v1/dev/{deviceId}/drift             device → hub   drift window summaries
+ *   ef/v1/dev/{deviceId}/samples           device → hub   sampled inputs for retraining
+ *   ef/v1/dev/{deviceId}/labels            device → hub   ground-truth labels for samples
+ *   ef/v1/dev/{deviceId}/events            device → hub   deploy progress, errors, command results
+ *   ef/v1/dev/{deviceId}/desired           hub → device   retained desired model state
+ *   ef/v1/dev/{deviceId}/cmd               hub → device   commands
+ *   ef/v1/alerts/{model}/{scope}/{kind}    hub → subscribers; scope = device id or `_fleet`
+ *   ef/v1/sensors/{deviceId}/{sensor}      sensors → agent readings (device-local or hub broker)
+ *
+ * Alert subscriptions with standard wildcards: everything `ef/v1/alerts/#`; one model
+ * `ef/v1/alerts/gas-sensor/#`; one device `ef/v1/alerts/+/dev-7/#`; one model's fleet-level alerts
+ * `ef/v1/alerts/gas-sensor/_fleet/#`.
+ */
+
+export const UPLINK_CHANNELS = ['status', 'pred', 'drift', 'samples', 'labels', 'events'] as const
+export const DOWNLINK_CHANNELS = ['desired', 'cmd'] as const
+
+export type UplinkChannel = (typeof UPLINK_CHANNELS)[number]
+export type DownlinkChannel = (typeof DOWNLINK_CHANNELS)[number]
+export type DeviceChannel = UplinkChannel | DownlinkChannel
+
+/** Alert scope for model- or fleet-wide alerts, in place of a device id. */
+export const FLEET_SCOPE = '_fleet' as const
+
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
+const ALERT_KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const
+const SENSOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+export type AlertTopicKind = (typeof ALERT_KINDS)[number]
+
+/** True when `id` can be a device id (and so a single topic level). */
+export function isDeviceId(id: string): boolean {
+  return DEVICE_ID.test(id)
+}
+
+/** True when `name` can be a model name. */
+export function isModelName(name: string): boolean {
+  return MODEL_NAME.test(name)
+}
+
+function requireLevel(value: string, re: RegExp, what: string): string {
+  if (!re.test(value)) throw new TypeError(`invalid ${what} ${JSON.stringify(value)}: must match ${re.source}`)
+  return value
+}
+
+/** Topic of one device channel. Throws a TypeError for an id that is not a valid device id. */
+export function deviceTopic(deviceId: string, channel: DeviceChannel): string {
+  return `${TOPIC_PREFIX}/dev/${requireLevel(deviceId, DEVICE_ID, 'device id')}/${channel}`
+}
+
+/** Filter matching one channel of every device, e.g. `ef/v1/dev/+/pred` (for the hub's subscriptions). */
+export function allDevicesFilter(channel: DeviceChannel): string {
+  return `${TOPIC_PREFIX}/dev/+/${channel}`
+}
+
+export interface DeviceTopic {
+  deviceId: string
+  channel: DeviceChannel
+  direction: 'uplink' | 'downlink'
+}
+
+/** Parses a concrete device topic; `null` when it is not one (wrong prefix, wildcard, unknown channel). */
+export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  const parts = topic.split('/')
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'dev') return null
+  const deviceId = parts[3]!
+  const channel = parts[4]!
+  if (!DEVICE_ID.test(deviceId)) return null
+  if ((UPLINK_CHANNELS as readonly string[]).includes(channel)) {
+    return { deviceId, channel: channel as UplinkChannel, direction: 'uplink' }
+  }
+  if ((DOWNLINK_CHANNELS as readonly string[]).includes(channel)) {
+    return { deviceId, channel: channel as DownlinkChannel, direction: 'downlink' }
+  }
+  return null
+}
+
+export interface AlertTopic {
+  model: string
+  /** device id, or `null` for a fleet-level alert */
+  deviceId: string | null
+  kind: AlertTopicKind
+}
+
+/** Topic of an alert. `deviceId: null` means fleet-level (`_fleet`). */
+export function alertTopic(a: AlertTopic): string {
+  const scope = a.deviceId === null ? FLEET_SCOPE : requireLevel(a.deviceId, DEVICE_ID, 'device id')
+  if (!(ALERT_KINDS as readonly string[]).includes(a.kind)) throw new TypeError(`invalid alert kind ${JSON.stringify(a.kind)}`)
+  return `${TOPIC_PREFIX}/alerts/${requireLevel(a.model, MODEL_NAME, 'model name')}/${scope}/${a.kind}`
+}
+
+/** Filters for alert subscriptions: all, one model's, one device's, or one model's fleet-level alerts. */
+export const alertFilters = {
+  all: (): string => `${TOPIC_PREFIX}/alerts/#`,
+  model: (model: string): string => `${TOPIC_PREFIX}/alerts/${requireLevel(model, MODEL_NAME, 'model name')}/#`,
+  device: (deviceId: string): string => `${TOPIC_PREFIX}/alerts/+/${requireLevel(deviceId, DEVICE_ID, 'device id')}/#`,
+  fleet: (model: string): string => `${TOPIC_PREFIX}/alerts/${requireLevel(model, MODEL_NAME, 'model name')}/${FLEET_SCOPE}/#`,
+} as const
+
+/** Parses a concrete alert topic; `null` when it is not one. */
+export function parseAlertTopic(topic: string): AlertTopic | null {
+  const parts = topic.split('/')
+  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'alerts') return null
+  const [, , , model, scope, kind] = parts as [string, string, string, string, string, string]
+  if (!MODEL_NAME.test(model) || !(ALERT_KINDS as readonly string[]).includes(kind)) return null
+  if (scope === FLEET_SCOPE) return { model, deviceId: null, kind: kind as AlertTopicKind }
+  if (!DEVICE_ID.test(scope)) return null
+  return { model, deviceId: scope, kind: kind as AlertTopicKind }
+}
+
+/** Topic a sensor publishes readings to; `sensor` names the sensor (or `all`). */
+export function sensorTopic(deviceId: string, sensor = 'all'): string {
+  return `${TOPIC_PREFIX}/sensors/${requireLevel(deviceId, DEVICE_ID, 'device id')}/${requireLevel(sensor, SENSOR_NAME, 'sensor name')}`
+}
+
+/** Filter for every sensor of one device. */
+export function sensorFilter(deviceId: string): string {
+  return `${TOPIC_PREFIX}/sensors/${requireLevel(deviceId, DEVICE_ID, 'device id')}/+`
+}
+
+/**
+ * Standard MQTT topic-filter matching [MQTT-4.7]: `+` matches one level, a trailing `#` matches the
+ * parent and every level below; topics starting with `$` are not matched by a leading wildcard [MQTT-4.7.2-1].
+ */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/')
+  const t = topic.split('/')
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i]
+    if (level === '#') return i === f.length - 1
+    if (i >= t.length) return false
+    if (level !== '+' && level !== t[i]) return false
+  }
+  return f.length === t.length
+}
+
+/** True when `filter` is a valid MQTT topic filter [MQTT-4.7.1]: wildcards occupy whole levels, `#` only last. */
+export function isValidTopicFilter(filter: string): boolean {
+  if (filter.length === 0 || filter.length > 65535 || filter.includes('\u0000')) return false
+  const levels = filter.split('/')
+  return levels.every((level, i) => {
+    if (level.includes('#')) return level === '#' && i === levels.length - 1
+    if (level.includes('+')) return level === '+'
+    return true
+  })
+}
+
+/** True when `topic` is a valid topic name for PUBLISH: non-empty, no wildcards, no NUL [MQTT-3.3.2-2]. */
+export function isValidTopicName(topic: string): boolean {
+  return topic.length > 0 && topic.length <= 65535 && !/[+#\u0000]/.test(topic)
+}
