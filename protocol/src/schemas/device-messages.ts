@@ -6,7 +6,7 @@ import {
 
 /** Messages a device publishes (device → hub). All but status carry `seq` for exactly-once storage. */
 
-export const ErrorCode = Type.Union(ErrorCodes.map((c) => Type.Literal(c)))
+export const ErrorCode = Type.Enum(ErrorCodes)
 
 export const ActiveModel = Type.Object(
   { name: ModelRef.properties.name, version: ModelRef.properties.version, sha256: Sha256Hex },
@@ -198,11 +198,8 @@ export const Labels = Type.Object(
 )
 
 /** Named steps of model activation on a device, in order. */
-export const DeployStep = Type.Union(
-  ['received', 'download', 'verify-digest', 'verify-signature', 'load', 'self-test', 'swap', 'active', 'rollback'].map(
-    (s) => Type.Literal(s),
-  ),
-)
+export const DEPLOY_STEPS = ['received', 'download', 'verify-digest', 'verify-signature', 'load', 'self-test', 'swap', 'active', 'rollback'] as const
+export const DeployStep = Type.Enum(DEPLOY_STEPS)
 
 export const DeployEvent = Type.Object(
   {

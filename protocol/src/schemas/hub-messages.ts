@@ -79,9 +79,7 @@ export const DriftSignal = Type.Object(
   {
     /** feature or statistic name; absent for output-level signals */
     feature: Type.Optional(Type.String({ maxLength: 128 })),
-    metric: Type.Union(
-      ['psi', 'jensen-shannon', 'ks', 'wasserstein', 'chi2', 'drift-share', 'confidence', 'entropy'].map((m) => Type.Literal(m)),
-    ),
+    metric: Type.Enum(['psi', 'jensen-shannon', 'ks', 'wasserstein', 'chi2', 'drift-share', 'confidence', 'entropy'] as const),
     value: Finite,
     threshold: Finite,
     pValue: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),

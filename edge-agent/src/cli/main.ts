@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander'
+import pino from 'pino'
+import { AgentError, type Logger } from '../errors.ts'
+import { AGENT_VERSION } from '../version.ts'
+import { backendsCommand, infoCommand, selfTestCommand } from './model-commands.ts'
+import { runCommand } from './run-command.ts'
+import { loadRunConfig, RUN_DEFAULTS } from './run-config.ts'
+
+/** Parses a numeric flag; leaves bad input as-is so the config schema reports it by flag name. */
+const num = (v: string): number | string => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v)
+const list = (v: string, prev: string[] = []): string[] => [...prev, v]
+const csvList = (v: string): string[] => v.split(',')
+
+function makeLogger(level: string): Logger {
+  return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: true }))
+}
+
+const program = new Command('edgefleet-agent')
+  .description('edgefleet edge agent: runs a model package on local sensor readings')
+  .version(AGENT_VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+
+program
+  .command('run')
+  .description('load a model package, self-test it, and predict on readings from files, stdin or MQTT')
+  .requiredOption('-m, --model <dir|name>', 'model package directory, or a shipped model name (gas-sensor)')
+  .addOption(new Option('--backend <kind>', `inference backend (default ${RUN_DEFAULTS.backend}: native if onnxruntime-node loads, else wasm)`).choices(['auto', 'wasm', 'native']))
+  .option('--threads <n>', `inference threads (default ${RUN_DEFAULTS.threads})`, num)
+  .option('--csv <file>', 'replay a CSV file (repeatable; files replay in order)', list)
+  .option('--jsonl <file>', 'replay a JSONL file of readings (repeatable)', list)
+  .option('--stdin', 'read JSONL readings from standard input')
+  .option('--mqtt-url <url>', 'subscribe to sensor readings on this broker (mqtt://host:port)')
+  .option('--mqtt-topic <filter>', 'topic filter the sensors publish to, e.g. ef/v1/sensors/pi-01/+')
+  .option('--mqtt-username <name>', 'broker username')
+  .option('--mqtt-password <secret>', 'broker password (or $EDGEFLEET_MQTT_PASSWORD)')
+  .option('--rate <n>', 'replay files at n readings per second (default: as fast as possible)', num)
+  .option('--columns <names>', 'names of a headerless CSV file\'s columns, comma-separated; * = the model\'s features in order', csvList)
+  .addOption(new Option('--header <mode>', `CSV header (default ${RUN_DEFAULTS.header}: detected from the first row)`).choices(['auto', 'yes', 'no']))
+  .option('--id-column <name>', 'CSV column holding each reading\'s id (default: file:line)')
+  .option('--label-column <name>', 'CSV column holding the true label: predictions carry it as "actual" and the summary reports accuracy')
+  .option('--batch-size <n>', `readings per session.run (default ${RUN_DEFAULTS.batchSize})`, num)
+  .option('--batch-wait-ms <ms>', `longest a partial batch waits to fill (default ${RUN_DEFAULTS.batchWaitMs})`, num)
+  .option('--queue-size <n>', `readings buffered between sources and inference (default ${RUN_DEFAULTS.queueSize}); full → files wait, MQTT drops and counts`, num)
+  .option('-o, --out <file>', 'write predictions to this file instead of stdout')
+  .addOption(new Option('--format <format>', `prediction output (default ${RUN_DEFAULTS.format})`).choices(['jsonl', 'pretty', 'none']))
+  .option('--scores', 'include every class score in each prediction')
+  .option('--summary', 'print a summary (throughput, accuracy per source, rejections) to stderr at the end')
+  .option('--json', 'print the summary as JSON')
+  .option('--config <file>', 'JSON file with any of these settings (camelCase keys); flags override it')
+  .addOption(new Option('--log-level <level>', `log level on stderr (default ${RUN_DEFAULTS.logLevel})`).choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
+  .action(async (flags: Record<string, unknown>) => {
+    const { json, ...rest } = flags
+    const config = loadRunConfig(rest)
+    await runCommand(config, makeLogger(config.logLevel), { json: json === true })
+  })
+
+program
+  .command('self-test')
+  .description('load a model package and run its self-test vectors; exit 0 when they pass')
+  .requiredOption('-m, --model <dir|name>', 'model package directory, or a shipped model name')
+  .addOption(new Option('--backend <kind>', 'inference backend').choices(['auto', 'wasm', 'native']).default('auto'))
+  .option('--json', 'print the result as JSON')
+  .action(async (o: { model: string; backend: 'auto' | 'wasm' | 'native'; json?: boolean }) => selfTestCommand(o))
+
+program
+  .command('info')
+  .description('show a model package: inputs, outputs, training metrics, evaluations')
+  .requiredOption('-m, --model <dir|name>', 'model package directory, or a shipped model name')
+  .option('--json', 'print the manifest as JSON')
+  .action(async (o: { model: string; json?: boolean }) => infoCommand(o))
+
+program
+  .command('backends')
+  .description('list the inference backends that load on this machine')
+  .option('--json', 'print as JSON')
+  .action(async (o: { json?: boolean }) => backendsCommand(o))
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  process.exitCode = exitCodeFor(err)
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; commander has already printed its message
+    return err.exitCode === 0 ? 0 : 2
+  }
+  if (err instanceof AgentError) {
+    const step = err.step ? ` (step ${err.step})` : ''
+    process.stderr.write(`error ${err.code}${step}: ${err.message}\n`)
+    return err.code === 'AGENT_USAGE' ? 2 : 1
+  }
+  process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`)
+  return 1
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs'
+import Type, { type Static } from 'typebox'
+import { Compile } from 'typebox/compile'
+import { AgentError } from '../errors.ts'
+
+/** Settings of `edgefleet-agent run`. Defaults live here, documented once; flags > env > file > defaults. */
+export const RunConfigSchema = Type.Object(
+  {
+    /** package directory, or the name of a shipped model (gas-sensor) */
+    model: Type.String({ minLength: 1 }),
+    backend: Type.Union([Type.Literal('auto'), Type.Literal('wasm'), Type.Literal('native')]),
+    threads: Type.Integer({ minimum: 1, maximum: 64 }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096 }),
+    batchWaitMs: Type.Number({ minimum: 0, maximum: 60_000 }),
+    queueSize: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000_000 })),
+    csv: Type.Array(Type.String({ minLength: 1 })),
+    jsonl: Type.Array(Type.String({ minLength: 1 })),
+    stdin: Type.Boolean(),
+    mqttUrl: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss|tcp)://' })),
+    mqttTopic: Type.Optional(Type.String({ minLength: 1 })),
+    mqttUsername: Type.Optional(Type.String()),
+    mqttPassword: Type.Optional(Type.String()),
+    columns: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    header: Type.Union([Type.Literal('auto'), Type.Literal('yes'), Type.Literal('no')]),
+    idColumn: Type.Optional(Type.String({ minLength: 1 })),
+    labelColumn: Type.Optional(Type.String({ minLength: 1 })),
+    out: Type.Optional(Type.String({ minLength: 1 })),
+    format: Type.Union([Type.Literal('jsonl'), Type.Literal('pretty'), Type.Literal('none')]),
+    scores: Type.Boolean(),
+    summary: Type.Boolean(),
+    logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')]),
+  },
+  { additionalProperties: false },
+)
+
+export type RunConfig = Static<typeof RunConfigSchema>
+
+export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
+  backend: 'auto',
+  threads: 1,
+  batchSize: 64,
+  batchWaitMs: 5,
+  queueSize: 4096,
+  csv: [],
+  jsonl: [],
+  stdin: false,
+  header: 'auto',
+  format: 'jsonl',
+  scores: false,
+  summary: false,
+  logLevel: 'warn',
+}
+
+/** Environment variables read by `run` (lower precedence than flags). */
+export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
+  model: 'EDGEFLEET_MODEL',
+  backend: 'EDGEFLEET_BACKEND',
+  mqttUrl: 'EDGEFLEET_MQTT_URL',
+  mqttUsername: 'EDGEFLEET_MQTT_USERNAME',
+  mqttPassword: 'EDGEFLEET_MQTT_PASSWORD',
+  logLevel: 'EDGEFLEET_LOG_LEVEL',
+}
+
+const check = Compile(RunConfigSchema)
+
+/**
+ * Merges defaults, a JSON config file, environment and flags; reports every violation in one
+ * AGENT_USAGE error; returns a frozen config.
+ */
+export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Readonly<RunConfig> {
+  const file = typeof flags.config === 'string' ? readConfigFile(flags.config) : {}
+  const fromEnv: Record<string, unknown> = {}
+  for (const [key, name] of Object.entries(RUN_ENV)) if (env[name] !== undefined) fromEnv[key] = env[name]
+  const { config: _config, ...cliFlags } = flags
+  const merged: Record<string, unknown> = { ...RUN_DEFAULTS, ...file, ...fromEnv, ...stripUndefined(cliFlags) }
+  if (!check.Check(merged)) {
+    const problems = [...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`)
+    throw new AgentError('AGENT_USAGE', `invalid settings:\n${[...new Set(problems)].join('\n')}\nRun with --help for the options.`)
+  }
+  const config = merged as RunConfig
+  if (config.csv.length + config.jsonl.length === 0 && !config.stdin && !config.mqttUrl) {
+    throw new AgentError('AGENT_USAGE', 'no source of readings: give --csv FILE, --jsonl FILE, --stdin or --mqtt-url URL')
+  }
+  return Object.freeze(config)
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(readFileSync(path, 'utf8'))
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the file must hold a JSON object')
+    return value as Record<string, unknown>
+  } catch (cause) {
+    throw new AgentError('AGENT_USAGE', `cannot read config file ${path}: ${(cause as Error).message}`, { cause })
+  }
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+}
+
+/** `/batchSize` → `--batch-size` so errors name the flag the user typed. */
+function flagName(path: string): string {
+  const key = path.split('/')[1] ?? ''
+  return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'settings'
+}

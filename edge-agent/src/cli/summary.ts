@@ -1,0 +1,20 @@
+import type { AgentStats } from '../pipeline/stats.ts'
+
+/** A short, human summary of a run, for stderr. */
+export function formatSummary(stats: AgentStats, model: string, backend: string): string {
+  const elapsed = (performance.now() - stats.startedAt) / 1000
+  const lines = [
+    '',
+    `${model} on ${backend}: ${stats.predictions} predictions in ${elapsed.toFixed(2)} s ` +
+      `(${Math.round(stats.predictions / Math.max(elapsed, 1e-9))}/s, ${stats.batches} batches, ` +
+      `${(stats.inferenceMs / Math.max(stats.predictions, 1) * 1000).toFixed(1)} µs inference per reading)`,
+  ]
+  for (const [name, s] of stats.sources) {
+    const accuracy = s.labelled > 0 ? `  accuracy ${(100 * s.correct / s.labelled).toFixed(1)}% (${s.correct}/${s.labelled})` : ''
+    lines.push(`  ${name}: ${s.readings} readings${accuracy}`)
+  }
+  if (stats.rejectedTotal > 0) {
+    lines.push(`  rejected ${stats.rejectedTotal} reading(s): ${[...stats.rejected].map(([code, n]) => `${code} ×${n}`).join(', ')}`)
+  }
+  return `${lines.join('\n')}\n`
+}

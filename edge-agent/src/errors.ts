@@ -1,0 +1,30 @@
+import type { ErrorCode } from '@edgefleet/protocol'
+
+/** Agent-only codes that never cross the wire. */
+export type AgentLocalCode = 'AGENT_USAGE' | 'AGENT_BACKEND_UNAVAILABLE' | 'AGENT_SOURCE_FAILED' | 'AGENT_OUTPUT_FAILED'
+
+/** Every error the agent raises: a stable code and a message that says what to do next. */
+export class AgentError extends Error {
+  override readonly name = 'AgentError'
+  constructor(
+    readonly code: ErrorCode | AgentLocalCode,
+    message: string,
+    options?: { cause?: unknown; step?: string },
+  ) {
+    super(message, options)
+    this.step = options?.step
+  }
+  /** the named step of a multi-step flow (model load, activation) that failed */
+  readonly step: string | undefined
+}
+
+/** Minimal logger the library takes (pino-compatible); the CLI passes pino. */
+export interface Logger {
+  debug(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+/** A logger that drops everything (default for library users who pass none). */
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { FeatureMapper, parseNumber } from './feature-mapper.ts'
+
+describe('FeatureMapper', () => {
+  const mapper = new FeatureMapper(['t', 'h'])
+  it('maps by name, ignores extra keys, keeps id, ts and label', () => {
+    const m = mapper.map({ h: 40, t: '21.5', extra: 'x', id: 'r1', ts: 5, label: 'ok' }, 'fallback', 99)
+    expect('record' in m && m.record).toMatchObject({ id: 'r1', ts: 5, actual: 'ok' })
+    expect('record' in m && Array.from(m.record.values)).toEqual([21.5, 40])
+  })
+  it('rejects missing and non-numeric features with their names', () => {
+    expect(mapper.map({ t: 1 }, 'x', 0)).toEqual({ rejection: { code: 'AGENT_FEATURE_MISSING', message: 'missing 1 feature(s): h' } })
+    expect(mapper.map({ t: 1, h: 'wet' }, 'x', 0)).toMatchObject({ rejection: { code: 'AGENT_FEATURE_NOT_NUMERIC' } })
+    expect(mapper.map({ t: 1, h: null }, 'x', 0)).toMatchObject({ rejection: { code: 'AGENT_FEATURE_MISSING' } })
+  })
+  it('parses numbers strictly', () => {
+    expect(parseNumber('1e3')).toBe(1000)
+    expect(parseNumber(' ')).toBeUndefined()
+    expect(parseNumber('12abc')).toBeUndefined()
+    expect(parseNumber('')).toBeNaN()
+    expect(parseNumber(Infinity)).toBeUndefined()
+  })
+})

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import {
+  alertFilters, alertTopic, allDevicesFilter, deviceTopic, isValidTopicFilter, isValidTopicName, parseAlertTopic,
+  parseDeviceTopic, sensorFilter, sensorTopic, topicMatches,
+} from './topics.ts'
+
+describe('device topics', () => {
+  it('builds and parses every channel', () => {
+    for (const channel of ['status', 'pred', 'drift', 'samples', 'labels', 'events'] as const) {
+      const topic = deviceTopic('pi-01', channel)
+      expect(topic).toBe(`ef/v1/dev/pi-01/${channel}`)
+      expect(parseDeviceTopic(topic)).toEqual({ deviceId: 'pi-01', channel, direction: 'uplink' })
+    }
+    for (const channel of ['desired', 'cmd'] as const) {
+      expect(parseDeviceTopic(deviceTopic('pi-01', channel))).toEqual({ deviceId: 'pi-01', channel, direction: 'downlink' })
+    }
+  })
+  it('refuses ids that would break the topic tree', () => {
+    for (const bad of ['', 'a/b', 'dev+', 'dev#', '_fleet', 'x'.repeat(65), 'caf\u00e9', 'a\u0000b']) {
+      expect(() => deviceTopic(bad, 'pred')).toThrow(TypeError)
+    }
+  })
+  it('parses only concrete edgefleet device topics', () => {
+    for (const bad of ['ef/v1/dev/+/pred', 'ef/v2/dev/a/pred', 'ef/v1/dev/a/unknown', 'ef/v1/dev/a/pred/x', 'ef/v1/dev/_fleet/pred', '']) {
+      expect(parseDeviceTopic(bad)).toBeNull()
+    }
+  })
+  it('the hub filter for a channel matches every device and nothing else', () => {
+    const filter = allDevicesFilter('pred')
+    expect(topicMatches(filter, deviceTopic('a', 'pred'))).toBe(true)
+    expect(topicMatches(filter, deviceTopic('a', 'drift'))).toBe(false)
+  })
+})
+
+describe('alert topics', () => {
+  const deviceAlert = alertTopic({ model: 'gas-sensor', deviceId: 'pi-01', kind: 'data-drift' })
+  const otherDevice = alertTopic({ model: 'gas-sensor', deviceId: 'pi-02', kind: 'data-drift' })
+  const otherModel = alertTopic({ model: 'ultraface', deviceId: 'pi-01', kind: 'confidence-drop' })
+  const fleetAlert = alertTopic({ model: 'gas-sensor', deviceId: null, kind: 'prediction-drift' })
+
+  it('round-trips, including fleet scope', () => {
+    expect(fleetAlert).toBe('ef/v1/alerts/gas-sensor/_fleet/prediction-drift')
+    expect(parseAlertTopic(fleetAlert)).toEqual({ model: 'gas-sensor', deviceId: null, kind: 'prediction-drift' })
+    expect(parseAlertTopic(deviceAlert)).toEqual({ model: 'gas-sensor', deviceId: 'pi-01', kind: 'data-drift' })
+  })
+  it('a subscriber takes all, one model or one device with standard wildcards', () => {
+    const all = [deviceAlert, otherDevice, otherModel, fleetAlert]
+    expect(all.filter((t) => topicMatches(alertFilters.all(), t))).toEqual(all)
+    expect(all.filter((t) => topicMatches(alertFilters.model('gas-sensor'), t))).toEqual([deviceAlert, otherDevice, fleetAlert])
+    expect(all.filter((t) => topicMatches(alertFilters.device('pi-01'), t))).toEqual([deviceAlert, otherModel])
+    expect(all.filter((t) => topicMatches(alertFilters.fleet('gas-sensor'), t))).toEqual([fleetAlert])
+  })
+  it('device topics never match alert filters', () => {
+    expect(topicMatches(alertFilters.all(), deviceTopic('pi-01', 'status'))).toBe(false)
+  })
+})
+
+describe('sensor topics', () => {
+  it('one device filter matches each of its sensors', () => {
+    expect(topicMatches(sensorFilter('pi-01'), sensorTopic('pi-01', 'mox-array'))).toBe(true)
+    expect(topicMatches(sensorFilter('pi-01'), sensorTopic('pi-02'))).toBe(false)
+  })
+})
+
+describe('MQTT topic rules', () => {
+  it('matches per MQTT 4.7', () => {
+    expect(topicMatches('a/#', 'a')).toBe(true)
+    expect(topicMatches('a/+', 'a/b/c')).toBe(false)
+    expect(topicMatches('#', '$SYS/x')).toBe(false)
+    expect(topicMatches('+/b', '/b')).toBe(true)
+  })
+  it('validates filters and names', () => {
+    for (const ok of ['a/+/c', '#', 'a/#', '+']) expect(isValidTopicFilter(ok)).toBe(true)
+    for (const bad of ['a+/b', 'a/+b', 'a#', 'a/#/b', '', 'a\u0000']) expect(isValidTopicFilter(bad)).toBe(false)
+    expect(isValidTopicName('a/b')).toBe(true)
+    for (const bad of ['a/+', '#', '', 'a\u0000b']) expect(isValidTopicName(bad)).toBe(false)
+  })
+})
