@@ -1,0 +1,6 @@
+export * from './data-dir.ts'
+export { DataFetchError, type DataFetchErrorCode, type DataFetchErrorDetails } from './errors.ts'
+export { fetchData, type FetchOptions, type FetchReport } from './fetch-data.ts'
+export { DATA_GROUPS, type DataGroup, type FetchItemReport } from './fetch-context.ts'
+export type { DownloadProgress } from './download.ts'
+export { DEFAULT_SOURCES, type DataSources } from './sources.ts'

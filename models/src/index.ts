@@ -1,0 +1,11 @@
+// Light entry point: the edge agent imports this, so nothing here may pull in TF.js or onnx-proto.
+export { ModelPackageError } from './errors.ts'
+export { MANIFEST_FILE, type ModelPackage } from './package/model-package.ts'
+export { readPackage, verifyPackageDigest } from './package/read-package.ts'
+export { sha256File } from './package/sha256-file.ts'
+export { writePackage, type WritePackageOptions } from './package/write-package.ts'
+export { SHIPPED_MODELS, shippedPackageDir, type ShippedModel } from './package/shipped.ts'
+export { featureReference, DEFAULT_BINS } from './reference/feature-reference.ts'
+export { binIndex } from './reference/bin-index.ts'
+export { outputReference, CONFIDENCE_EDGES, type OutputReference } from './reference/output-reference.ts'
+export { resolveDataDir, dataPaths, requireDataPath, DataDirError, REPO_ROOT, DATA_DIR_ENV } from './data/data-dir.ts'

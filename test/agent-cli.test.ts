@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { dataPaths, readPackage, resolveDataDir, shippedPackageDir } from '@edgefleet/models'
+import { describe, expect, it } from 'vitest'
+import { parseJsonl, runAgent } from './helpers/agent-process.ts'
+
+const gasDir = dataPaths(resolveDataDir()).gasSensor
+const batch = (n: number): string => join(gasDir, `batch${n}.csv`)
+const csvRows = (n: number): string[] => readFileSync(batch(n), 'utf8').split('\n').filter((l) => l.length > 0)
+const GAS_ARGS = ['--columns', 'gas,concentration,*', '--label-column', 'gas']
+
+describe('edgefleet-agent run on real gas-sensor data', () => {
+  it('predicts every reading of batch 3 with the accuracy the build measured', async () => {
+    const { manifest } = await readPackage(shippedPackageDir('gas-sensor'))
+    const expected = manifest.training.evaluations.find((e) => e.dataset.includes('batch 3') || e.dataset.includes('batch3'))
+    expect(expected, 'the build records an evaluation for batch 3').toBeDefined()
+
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', batch(3), ...GAS_ARGS])
+    expect(r.code, r.stderr).toBe(0)
+    const predictions = parseJsonl(r.stdout)
+    const rows = csvRows(3)
+    expect(predictions).toHaveLength(rows.length)
+    // every prediction names its input, the model version, and carries a latency
+    expect(predictions[0]).toMatchObject({ id: 'batch3.csv:1', model: 'gas-sensor', version: manifest.version, actual: rows[0]!.split(',')[0] })
+    for (const p of predictions) {
+      expect(manifest.outputs[0]!.labels).toContain(p.label)
+      expect(p.latencyMs).toBeGreaterThan(0)
+    }
+    const correct = predictions.filter((p) => p.label === p.actual).length
+    // the agent (WASM, micro-batched) reproduces the accuracy the builder measured with onnxruntime
+    expect(Math.abs(correct / rows.length - expected!.accuracy!)).toBeLessThanOrEqual(1 / rows.length)
+  })
+
+  it('reports accuracy per batch in its summary, and it falls as the sensors drift', async () => {
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', batch(1), '--csv', batch(9), ...GAS_ARGS, '--format', 'none', '--summary', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const summary = JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { predictions: number; sources: Record<string, { readings: number; accuracy: number }> }
+    expect(summary.predictions).toBe(csvRows(1).length + csvRows(9).length)
+    const early = summary.sources[`csv:${batch(1)}`]!
+    const late = summary.sources[`csv:${batch(9)}`]!
+    expect(early.readings).toBe(csvRows(1).length)
+    expect(early.accuracy).toBeGreaterThan(0.9)
+    expect(late.accuracy).toBeLessThan(early.accuracy)
+  })
+
+  it('reads JSONL readings from stdin, rejecting and counting bad lines without stopping', async () => {
+    const { manifest } = await readPackage(shippedPackageDir('gas-sensor'))
+    const names = manifest.inputs[0]!.features!.map((f) => f.name)
+    const lines = csvRows(2).slice(0, 5).map((row, i) => {
+      const cells = row.split(',')
+      return JSON.stringify({ id: `r${i}`, label: cells[0], ...Object.fromEntries(names.map((n, j) => [n, Number(cells[j + 2])])) })
+    })
+    const bad = ['{not json', JSON.stringify({ id: 'x', [names[0]!]: 'high' }), JSON.stringify({ id: 'y' }), '[1,2]']
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--stdin', '--summary', '--json'], { stdin: [lines[0], ...bad, ...lines.slice(1)].join('\n') })
+    expect(r.code, r.stderr).toBe(0)
+    expect(parseJsonl(r.stdout).map((p) => p.id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4'])
+    const summary = JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { rejected: Record<string, number> }
+    expect(summary.rejected).toEqual({ AGENT_READING_INVALID: 2, AGENT_FEATURE_NOT_NUMERIC: 1, AGENT_FEATURE_MISSING: 1 })
+    expect(r.stderr).toContain('stdin:2')
+  })
+
+  it('rejects malformed CSV rows by line and predicts the rest', async () => {
+    const rows = csvRows(1).slice(0, 4)
+    const broken = rows[1]!.split(',')
+    broken[5] = 'n/a'
+    const short = rows[2]!.split(',').slice(0, 50).join(',')
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const file = join(mkdtempSync(join(tmpdir(), 'ef-csv-')), 'bad.csv')
+    writeFileSync(file, [rows[0], broken.join(','), short, rows[3]].join('\n'))
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', file, ...GAS_ARGS])
+    expect(r.code, r.stderr).toBe(0)
+    expect(parseJsonl(r.stdout).map((p) => p.id)).toEqual(['bad.csv:1', 'bad.csv:4'])
+    expect(r.stderr).toMatch(/AGENT_FEATURE_NOT_NUMERIC.*bad\.csv:2|bad\.csv:2.*AGENT_FEATURE_NOT_NUMERIC/)
+    expect(r.stderr).toMatch(/bad\.csv:3/)
+  })
+})
+
+describe('edgefleet-agent usage errors', () => {
+  it('exits 2 with the flag named for bad flags', async () => {
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', batch(1), '--batch-size', '0'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--batch-size')
+    const unknown = await runAgent(['run', '--model', 'gas-sensor', '--bogus'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain("unknown option '--bogus'")
+  })
+  it('explains a headerless CSV whose columns it cannot map', async () => {
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', batch(1)])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--columns')
+  })
+  it('has --help on every command', async () => {
+    for (const cmd of [[], ['run'], ['self-test'], ['info'], ['backends']]) {
+      const r = await runAgent([...cmd, '--help'])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('Usage: edgefleet-agent')
+    }
+  })
+})
