@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dataPaths, readPackage, resolveDataDir, shippedPackageDir } from '@edgefleet/models'
 import { describe, expect, it } from 'vitest'
@@ -64,8 +65,6 @@ describe('edgefleet-agent run on real gas-sensor data', () => {
     const broken = rows[1]!.split(',')
     broken[5] = 'n/a'
     const short = rows[2]!.split(',').slice(0, 50).join(',')
-    const { mkdtempSync, writeFileSync } = await import('node:fs')
-    const { tmpdir } = await import('node:os')
     const file = join(mkdtempSync(join(tmpdir(), 'ef-csv-')), 'bad.csv')
     writeFileSync(file, [rows[0], broken.join(','), short, rows[3]].join('\n'))
     const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', file, ...GAS_ARGS])
@@ -73,6 +72,41 @@ describe('edgefleet-agent run on real gas-sensor data', () => {
     expect(parseJsonl(r.stdout).map((p) => p.id)).toEqual(['bad.csv:1', 'bad.csv:4'])
     expect(r.stderr).toMatch(/AGENT_FEATURE_NOT_NUMERIC.*bad\.csv:2|bad\.csv:2.*AGENT_FEATURE_NOT_NUMERIC/)
     expect(r.stderr).toMatch(/bad\.csv:3/)
+  })
+})
+
+describe('CSV parsing paths give identical predictions', () => {
+  it('on a worker thread (--parse-worker) as inline', async () => {
+    const inline = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', batch(5), '--csv', batch(4), ...GAS_ARGS])
+    const worker = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', batch(5), '--csv', batch(4), ...GAS_ARGS, '--parse-worker'])
+    expect(worker.code, worker.stderr).toBe(0)
+    const strip = (out: string): unknown[] => parseJsonl(out).map(({ ts: _ts, latencyMs: _l, ...rest }) => rest)
+    expect(strip(worker.stdout)).toEqual(strip(inline.stdout))
+    expect(strip(inline.stdout)).toHaveLength(csvRows(5).length + csvRows(4).length)
+  })
+
+  it('for a CSV with a header, quoted fields, CRLF line ends and reordered columns', async () => {
+    const { manifest } = await readPackage(shippedPackageDir('gas-sensor'))
+    const names = manifest.inputs[0]!.features!.map((f) => f.name)
+    const rows = csvRows(1).slice(0, 20)
+    // features in reverse order; ids with a comma and quotes need RFC 4180 quoting
+    const header = ['"sample id"', 'gas', ...[...names].reverse()].join(',')
+    const body = rows.map((row, i) => {
+      const cells = row.trim().split(',')
+      return [`"s${i}, ""lab"""`, cells[0], ...cells.slice(2).reverse()].join(',')
+    })
+    const dir = mkdtempSync(join(tmpdir(), 'ef-csv-'))
+    const file = join(dir, 'with-header.csv')
+    writeFileSync(file, [header, ...body].join('\r\n'))
+    const quoted = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', file, '--id-column', 'sample id', '--label-column', 'gas'])
+    expect(quoted.code, quoted.stderr).toBe(0)
+    const plainFile = join(dir, 'plain.csv')
+    writeFileSync(plainFile, rows.join('\n'))
+    const plain = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', plainFile, ...GAS_ARGS])
+    const q = parseJsonl(quoted.stdout)
+    const p = parseJsonl(plain.stdout)
+    expect(q.map((x) => x.id)).toEqual(rows.map((_, i) => `s${i}, "lab"`))
+    expect(q.map((x) => [x.label, x.confidence, x.actual])).toEqual(p.map((x) => [x.label, x.confidence, x.actual]))
   })
 })
 

@@ -38,6 +38,7 @@ program
   .option('--rate <n>', 'replay files at n readings per second (default: as fast as possible)', num)
   .option('--columns <names>', 'names of a headerless CSV file\'s columns, comma-separated; * = the model\'s features in order', csvList)
   .addOption(new Option('--header <mode>', `CSV header (default ${RUN_DEFAULTS.header}: detected from the first row)`).choices(['auto', 'yes', 'no']))
+  .option('--parse-worker', 'parse CSV files on a worker thread so parsing overlaps inference (for long replays on multi-core devices; uses more memory)')
   .option('--id-column <name>', 'CSV column holding each reading\'s id (default: file:line)')
   .option('--label-column <name>', 'CSV column holding the true label: predictions carry it as "actual" and the summary reports accuracy')
   .option('--batch-size <n>', `readings per session.run (default ${RUN_DEFAULTS.batchSize})`, num)

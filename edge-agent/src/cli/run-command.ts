@@ -16,6 +16,9 @@ import type { Rejection, Source } from '../sources/source.ts'
 import type { RunConfig } from './run-config.ts'
 import { formatSummary } from './summary.ts'
 
+/** Write buffer of --out files: large enough that the pipeline does not wait for each batch's write. */
+const OUT_BUFFER_BYTES = 1 << 20
+
 /** How many rejections of each code are logged one by one before the rest are only counted. */
 const LOGGED_REJECTIONS_PER_CODE = 10
 
@@ -35,7 +38,7 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 
-  const out: Writable | undefined = config.format === 'none' ? undefined : config.out ? createWriteStream(config.out) : process.stdout
+  const out: Writable | undefined = config.format === 'none' ? undefined : config.out ? createWriteStream(config.out, { highWaterMark: OUT_BUFFER_BYTES }) : process.stdout
   if (out) out.on('error', (err) => { logger.error({ err: err.message }, 'cannot write predictions'); controller.abort() })
   const sink: PredictionSink = !out ? { write() {}, async close() {} } : config.format === 'pretty' ? new PrettySink(out) : new JsonlSink(out, out !== process.stdout)
 
@@ -82,7 +85,7 @@ function buildSources(config: Readonly<RunConfig>, logger: Logger): Source[] {
   }
   const rate = config.rate ? { rate: config.rate } : {}
   const sources: Source[] = [
-    ...config.csv.map((path) => new CsvSource({ path, header: config.header, ...columnOptions, ...rate })),
+    ...config.csv.map((path) => new CsvSource({ path, header: config.header, parseInWorker: config.parseWorker, ...columnOptions, ...rate })),
     ...config.jsonl.map((path) => new JsonlSource({ path, ...rate })),
   ]
   if (config.stdin) sources.push(new JsonlSource({ path: '-', ...rate }))

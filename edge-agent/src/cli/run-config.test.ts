@@ -7,7 +7,7 @@ import { loadRunConfig } from './run-config.ts'
 describe('loadRunConfig', () => {
   it('applies documented defaults and freezes the result', () => {
     const c = loadRunConfig({ model: 'gas-sensor', csv: ['a.csv'] }, {})
-    expect(c).toMatchObject({ batchSize: 64, batchWaitMs: 5, queueSize: 4096, backend: 'auto', format: 'jsonl' })
+    expect(c).toMatchObject({ batchSize: 64, batchWaitMs: 5, queueSize: 1024, backend: 'auto', format: 'jsonl' })
     expect(Object.isFrozen(c)).toBe(true)
   })
   it('reports every bad setting at once, by flag name', () => {

@@ -71,28 +71,31 @@ export class TabularModel {
     return { data: out.data, width: out.data.length / rows }
   }
 
-  /** Reads row `i` of a batch output: top class, its confidence and label (classification) or the value (regression). */
-  read(output: { data: Float32Array; width: number }, i: number, withScores = false): PredictionFields {
+  /**
+   * Reads row `i` of a batch output into `into`: top class, its confidence and label
+   * (classification) or the values (regression). Writes fields in place: this runs per reading.
+   */
+  read(output: { data: Float32Array; width: number }, i: number, into: PredictionFields, withScores = false): void {
     const { data, width } = output
     const base = i * width
-    if (this.role === 'value') return { value: Array.from(data.subarray(base, base + width)) }
+    if (this.role === 'value') {
+      into.value = Array.from(data.subarray(base, base + width))
+      return
+    }
     let best = 0
     for (let k = 1; k < width; k++) if (data[base + k]! > data[base + best]!) best = k
     let confidence = data[base + best]!
-    let scores: number[] | undefined
     if (this.role === 'logits') {
-      // softmax of the top class only, unless scores are wanted
       let denom = 0
       for (let k = 0; k < width; k++) denom += Math.exp(data[base + k]! - data[base + best]!)
       confidence = 1 / denom
-      if (withScores) scores = Array.from(data.subarray(base, base + width), (v) => Math.exp(v - data[base + best]!) / denom)
+      if (withScores) into.scores = Array.from(data.subarray(base, base + width), (v) => Math.exp(v - data[base + best]!) / denom)
     } else if (withScores) {
-      scores = Array.from(data.subarray(base, base + width))
+      into.scores = Array.from(data.subarray(base, base + width))
     }
-    const fields: PredictionFields = { classIndex: best, confidence: Math.min(1, Math.max(0, confidence)) }
+    into.classIndex = best
+    into.confidence = confidence < 0 ? 0 : confidence > 1 ? 1 : confidence
     const label = this.labels?.[best]
-    if (label !== undefined) fields.label = label
-    if (scores) fields.scores = scores
-    return fields
+    if (label !== undefined) into.label = label
   }
 }

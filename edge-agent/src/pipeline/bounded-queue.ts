@@ -47,6 +47,11 @@ export class BoundedQueue<T> {
   async take(max: number, waitMs: number): Promise<T[]> {
     if (this.size === 0 && !this.closed) await this.waitForItems(1, Infinity)
     if (this.size < max && !this.closed && waitMs > 0) await this.waitForItems(max, waitMs)
+    return this.takeNow(max)
+  }
+
+  /** Takes up to `max` items that are already queued, without waiting (the consumer's fast path). */
+  takeNow(max: number): T[] {
     const n = Math.min(max, this.size)
     const out = new Array<T>(n)
     for (let i = 0; i < n; i++) {

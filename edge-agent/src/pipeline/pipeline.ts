@@ -3,7 +3,7 @@ import type { TabularModel } from '../model/tabular.ts'
 import type { AgentPrediction, PredictionSink } from '../sinks/sink.ts'
 import type { Rejection, Source, SourceRecord } from '../sources/source.ts'
 import { BoundedQueue } from './bounded-queue.ts'
-import { AgentStats } from './stats.ts'
+import { AgentStats, type SourceStats } from './stats.ts'
 
 export interface PipelineOptions {
   model: TabularModel
@@ -14,7 +14,7 @@ export interface PipelineOptions {
   batchSize?: number
   /** longest a partial batch waits to fill, ms (default 5) */
   batchWaitMs?: number
-  /** readings held between sources and the batcher (default 4096) */
+  /** readings held between sources and the batcher (default 1024) */
   queueSize?: number
   /** include every class score in each prediction */
   scores?: boolean
@@ -37,7 +37,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
   const batchSize = o.batchSize ?? 64
   const batchWaitMs = o.batchWaitMs ?? 5
   const stats = o.stats ?? new AgentStats()
-  const queue = new BoundedQueue<Queued>(Math.max(o.queueSize ?? 4096, batchSize))
+  const queue = new BoundedQueue<Queued>(Math.max(o.queueSize ?? 1024, batchSize))
   const signal = o.signal ?? new AbortController().signal
 
   const produce = async (): Promise<void> => {
@@ -74,7 +74,8 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
     const buffer = o.model.allocate(batchSize)
     const model = { name: o.model.manifest.name, version: o.model.manifest.version }
     for (;;) {
-      const batch = await queue.take(batchSize, batchWaitMs)
+      // a full batch waiting in the queue is taken without a round trip through the event loop
+      const batch = queue.length >= batchSize ? queue.takeNow(batchSize) : await queue.take(batchSize, batchWaitMs)
       if (batch.length === 0) return
       for (let i = 0; i < batch.length; i++) o.model.put(batch[i]!.values, buffer, i)
       const t0 = performance.now()
@@ -84,21 +85,28 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
       stats.inferenceMs += elapsed
       stats.batches++
       const predictions = new Array<AgentPrediction>(batch.length)
+      let sourceName: string | undefined
+      let source: SourceStats | undefined
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i]!
-        const p: AgentPrediction = { id: r.id, ts: r.ts, latencyMs, ...o.model.read(output, i, o.scores) }
-        const s = stats.source(r.source)
-        s.readings++
+        const p: AgentPrediction = { id: r.id, ts: r.ts, latencyMs }
+        o.model.read(output, i, p, o.scores)
+        if (r.source !== sourceName) {
+          sourceName = r.source
+          source = stats.source(r.source)
+        }
+        source!.readings++
         if (r.actual !== undefined) {
           p.actual = r.actual
-          s.labelled++
-          if (r.actual === p.label) s.correct++
+          source!.labelled++
+          if (r.actual === p.label) source!.correct++
         }
         predictions[i] = p
       }
       stats.readings += batch.length
       stats.predictions += batch.length
-      await o.sink.write(predictions, model)
+      const written = o.sink.write(predictions, model)
+      if (written) await written
     }
   }
 

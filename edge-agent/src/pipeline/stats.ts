@@ -49,6 +49,8 @@ export class AgentStats {
       elapsedS: round(elapsedS, 3),
       predictionsPerS: round(this.predictions / Math.max(elapsedS, 1e-9), 1),
       meanLatencyMs: round(this.inferenceMs / Math.max(this.predictions, 1), 5),
+      // peak resident memory of the whole process so far (resourceUsage reports KiB)
+      maxRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
       sources: Object.fromEntries(
         [...this.sources].map(([name, s]) => [name, { ...s, ...(s.labelled > 0 ? { accuracy: round(s.correct / s.labelled, 4) } : {}) }]),
       ),

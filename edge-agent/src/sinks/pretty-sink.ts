@@ -6,7 +6,7 @@ import type { AgentPrediction, PredictionSink } from './sink.ts'
 export class PrettySink implements PredictionSink {
   constructor(private readonly out: Writable) {}
 
-  async write(batch: readonly AgentPrediction[], model: { name: string; version: string }): Promise<void> {
+  write(batch: readonly AgentPrediction[], model: { name: string; version: string }): Promise<void> | void {
     let text = ''
     for (const p of batch) {
       const what = p.label ?? (p.value ? p.value.map((v) => v.toPrecision(4)).join(',') : `class ${p.classIndex}`)
@@ -14,7 +14,7 @@ export class PrettySink implements PredictionSink {
       const truth = p.actual === undefined ? '' : p.actual === p.label ? '  ok' : `  MISS (actual ${p.actual})`
       text += `${p.id.padEnd(18)} ${model.name}@${model.version}  ${what.padEnd(13)}${confidence}  ${p.latencyMs.toFixed(3)} ms${truth}\n`
     }
-    if (!this.out.write(text)) await once(this.out, 'drain')
+    if (!this.out.write(text)) return once(this.out, 'drain').then(() => undefined)
   }
 
   async close(): Promise<void> {}
