@@ -87,7 +87,7 @@ async function rawThroughput(kind: Kind, batch: number): Promise<number> {
 /** The agent's pipeline in-process, fed from memory: everything but file reading and parsing. */
 async function pipelineThroughput(kind: Kind, batch: number): Promise<number> {
   const model = new TabularModel(pkg.manifest, await createBackend(kind, onnx))
-  const out = createWriteStream('/dev/null')
+  const out = createWriteStream('/dev/null', { highWaterMark: 1 << 20 })
   const sink = new JsonlSink(out)
   const passes = 4
   const memory: Source = {
@@ -105,6 +105,7 @@ async function pipelineThroughput(kind: Kind, batch: number): Promise<number> {
   const t0 = performance.now()
   const stats = await runPipeline({ model, sources: [memory], sink, batchSize: batch })
   const rate = stats.predictions / ((performance.now() - t0) / 1000)
+  await sink.close()
   await model.backend.close()
   out.end()
   return rate
