@@ -113,12 +113,12 @@ async function pipelineThroughput(kind: Kind, batch: number): Promise<number> {
 
 interface AgentSummary { predictions: number; predictionsPerS: number; maxRssMB: number }
 
-function agentThroughput(bundle: string, kind: Kind, batch: number, worker: boolean): Promise<AgentSummary> {
+function agentThroughput(bundle: string, kind: Kind, batch: number, worker: boolean, files = Array.from({ length: repeat }, () => csvFiles).flat()): Promise<AgentSummary> {
   const args = [
     bundle, 'run', '--model', packageDir, '--backend', kind, '--batch-size', String(batch),
     '--columns', 'gas,concentration,*', '--label-column', 'gas', '--out', '/dev/null', '--summary', '--json',
     ...(worker ? ['--parse-worker'] : []),
-    ...Array.from({ length: repeat }, () => csvFiles.flatMap((f) => ['--csv', f])).flat(),
+    ...files.flatMap((f) => ['--csv', f]),
   ]
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
@@ -163,3 +163,9 @@ for (const kind of ['wasm', 'native'] as const) {
 }
 const peak = Math.max(...Object.values(rows).flatMap((r) => [r.agent.maxRssMB]))
 process.stdout.write(`peak agent RSS (inline parsing): ${peak.toFixed(0)} MB\n`)
+// the floor: the same bundled agent on the smallest batch file only (model loaded, a few batches run)
+const smallest = csvFiles.reduce((a, b) => (readFileSync(a).length <= readFileSync(b).length ? a : b))
+for (const kind of ['wasm', 'native'] as const) {
+  const probe = await agentThroughput(bundle, kind, 64, false, [smallest])
+  process.stdout.write(`agent RSS on a short run (${probe.predictions} readings), ${kind}: ${probe.maxRssMB.toFixed(0)} MB\n`)
+}
