@@ -1,6 +1,6 @@
 import { AgentError } from '../errors.ts'
-import type { BackendOptions, InferenceBackend, TensorData } from './backend.ts'
-import { toTensorData } from './tensor-data.ts'
+import type { BackendOptions, InferenceBackend } from './backend.ts'
+import { runSession } from './tensor-data.ts'
 
 type OrtNode = typeof import('onnxruntime-node')
 
@@ -34,14 +34,7 @@ export async function createNativeBackend(model: Uint8Array, options: BackendOpt
     kind: 'native',
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
-      const inputs: Record<string, InstanceType<OrtNode['Tensor']>> = {}
-      for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, t.dims)
-      const outputs = await session.run(inputs)
-      const result: Record<string, TensorData> = {}
-      for (const [name, t] of Object.entries(outputs)) result[name] = toTensorData(name, t)
-      return result
-    },
+    run: (feeds) => runSession(session, (t) => new ort.Tensor('float32', t.data, t.dims), feeds),
     close: () => session.release(),
   }
 }

@@ -19,3 +19,22 @@ export function toTensorData(name: string, t: OrtTensorLike): TensorData {
   }
   throw new AgentError('MODEL_INPUT_UNSUPPORTED', `model output ${name} has type ${t.type}; edgefleet reads numeric outputs only`)
 }
+
+/** The part of an onnxruntime InferenceSession (web or node) the backends use. */
+export interface OrtSessionLike<T> {
+  run(feeds: Record<string, T>): Promise<Record<string, OrtTensorLike>>
+}
+
+/** Runs a session on float32 feeds, building each runtime's own Tensor with `tensor`, and reads the outputs. */
+export async function runSession<T>(
+  session: OrtSessionLike<T>,
+  tensor: (t: TensorData) => T,
+  feeds: Readonly<Record<string, TensorData>>,
+): Promise<Record<string, TensorData>> {
+  const inputs: Record<string, T> = {}
+  for (const [name, t] of Object.entries(feeds)) inputs[name] = tensor(t)
+  const outputs = await session.run(inputs)
+  const result: Record<string, TensorData> = {}
+  for (const [name, t] of Object.entries(outputs)) result[name] = toTensorData(name, t)
+  return result
+}

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web'
-import type { BackendOptions, InferenceBackend, TensorData } from './backend.ts'
-import { toTensorData } from './tensor-data.ts'
+import type { BackendOptions, InferenceBackend } from './backend.ts'
+import { runSession } from './tensor-data.ts'
 
 let wasmConfigured = false
 
@@ -21,14 +21,7 @@ export async function createWasmBackend(model: Uint8Array, options: BackendOptio
     kind: 'wasm',
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds: Readonly<Record<string, TensorData>>): Promise<Record<string, TensorData>> {
-      const inputs: Record<string, ort.Tensor> = {}
-      for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, t.dims)
-      const outputs = await session.run(inputs)
-      const result: Record<string, TensorData> = {}
-      for (const [name, t] of Object.entries(outputs)) result[name] = toTensorData(name, t)
-      return result
-    },
+    run: (feeds) => runSession(session, (t) => new ort.Tensor('float32', t.data, t.dims), feeds),
     close: () => session.release(),
   }
 }

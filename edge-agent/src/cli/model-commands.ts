@@ -25,7 +25,8 @@ export async function infoCommand(o: { model: string; json?: boolean }): Promise
     m.description ?? '',
     `input  ${input.name} ${input.dtype} [${input.shape.join(', ')}] ${input.kind}${input.features ? `, ${input.features.length} features` : ''}, preprocessing ${input.preprocessing.type}`,
     ...m.outputs.map((out) => `output ${out.name} ${out.dtype} [${out.shape.join(', ')}] ${out.role}${out.labels ? `: ${out.labels.join(', ')}` : ''}`),
-    `trained on ${m.training.data} with ${m.training.library}`,
+    `training data: ${m.training.data}`,
+    `trained with: ${m.training.library}${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''}`,
     ...Object.entries(m.training.metrics).map(([k, v]) => `  ${k}: ${v}`),
     ...m.training.evaluations.map((e) => `  ${e.dataset}: ${e.samples} samples${e.accuracy !== undefined ? `, accuracy ${(e.accuracy * 100).toFixed(1)}%` : ''}`),
   ]

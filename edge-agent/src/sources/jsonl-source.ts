@@ -44,8 +44,8 @@ export class JsonlSource implements Source {
           reading = validators.reading.parse(value) as Reading
           if (Array.isArray(reading)) throw new ProtocolError('PROTOCOL_PAYLOAD_INVALID', 'a JSONL line holds one reading object, not an array')
         } catch (err) {
-          const code = err instanceof ProtocolError ? err.code : 'AGENT_READING_INVALID'
-          ctx.reject({ code: code === 'PROTOCOL_PAYLOAD_INVALID' ? 'AGENT_READING_INVALID' : 'AGENT_READING_INVALID', message: (err as Error).message, where })
+          // not JSON, or not a reading object: both are an invalid reading to the user
+          ctx.reject({ code: 'AGENT_READING_INVALID', message: (err as Error).message, where })
           continue
         }
         const mapped = mapper.map(reading, `${label}:${lineNo}`, Date.now())
