@@ -60,6 +60,22 @@ describe('edgefleet-agent run on real gas-sensor data', () => {
     expect(r.stderr).toContain('stdin:2')
   })
 
+  it('replays a JSONL file with the same predictions as the CSV it came from', async () => {
+    const { manifest } = await readPackage(shippedPackageDir('gas-sensor'))
+    const names = manifest.inputs[0]!.features!.map((f) => f.name)
+    const rows = csvRows(8).slice(0, 30)
+    const file = join(mkdtempSync(join(tmpdir(), 'ef-jsonl-')), 'batch8.jsonl')
+    writeFileSync(file, rows.map((row, i) => {
+      const cells = row.split(',')
+      return JSON.stringify({ id: `batch8.csv:${i + 1}`, label: cells[0], ...Object.fromEntries(names.map((n, j) => [n, cells[j + 2]!.trim()])) })
+    }).join('\n'))
+    const fromJsonl = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--jsonl', file])
+    const fromCsv = await runAgent(['run', '--model', 'gas-sensor', '--backend', 'wasm', '--csv', batch(8), ...GAS_ARGS])
+    expect(fromJsonl.code, fromJsonl.stderr).toBe(0)
+    const pick = (out: string): unknown[] => parseJsonl(out).slice(0, 30).map((p) => [p.id, p.label, p.confidence, p.actual])
+    expect(pick(fromJsonl.stdout)).toEqual(pick(fromCsv.stdout))
+  })
+
   it('rejects malformed CSV rows by line and predicts the rest', async () => {
     const rows = csvRows(1).slice(0, 4)
     const broken = rows[1]!.split(',')

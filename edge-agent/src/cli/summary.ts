@@ -11,7 +11,8 @@ export function formatSummary(stats: AgentStats, model: string, backend: string)
   ]
   for (const [name, s] of stats.sources) {
     const accuracy = s.labelled > 0 ? `  accuracy ${(100 * s.correct / s.labelled).toFixed(1)}% (${s.correct}/${s.labelled})` : ''
-    lines.push(`  ${name}: ${s.readings} readings${accuracy}`)
+    // sources are keyed by full path; people read the file name
+    lines.push(`  ${name.replace(/^(\w+:).*[\\/]/, '$1')}: ${s.readings} readings${accuracy}`)
   }
   if (stats.rejectedTotal > 0) {
     lines.push(`  rejected ${stats.rejectedTotal} reading(s): ${[...stats.rejected].map(([code, n]) => `${code} ×${n}`).join(', ')}`)
