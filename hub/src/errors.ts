@@ -1,0 +1,32 @@
+/** Hub error codes; stable, never renamed. HTTP status where a route returns them. */
+export const HubErrorCodes = {
+  HUB_USAGE: 400,
+  HUB_CONFIG_INVALID: 400,
+  HUB_PORT_IN_USE: 500,
+  HUB_DEVICE_EXISTS: 409,
+  HUB_DEVICE_NOT_FOUND: 404,
+  HUB_DEVICE_ID_INVALID: 400,
+  HUB_CREDENTIAL_EXISTS: 409,
+  HUB_CREDENTIAL_NOT_FOUND: 404,
+  HUB_UNAUTHORIZED: 401,
+  HUB_FORBIDDEN: 403,
+  HUB_STORE_FAILED: 500,
+  HUB_TELEMETRY_UNAVAILABLE: 503,
+  HUB_BROKER_UNREACHABLE: 503,
+} as const
+
+export type HubErrorCode = keyof typeof HubErrorCodes
+
+/** Every error the hub raises: a stable code, an HTTP status, and a message that says what to do next. */
+export class HubError extends Error {
+  override readonly name = 'HubError'
+  readonly statusCode: number
+  constructor(
+    readonly code: HubErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.statusCode = HubErrorCodes[code]
+  }
+}

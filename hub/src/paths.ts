@@ -1,0 +1,18 @@
+import { isAbsolute, join, resolve } from 'node:path'
+
+/** Default hub data directory, relative to the working directory. */
+export const DEFAULT_HUB_DATA_DIR = '.edgefleet'
+
+/** Files the hub keeps in its data directory. */
+export interface HubPaths {
+  dataDir: string
+  /** SQLite registry: devices, credentials, events, models */
+  registry: string
+  /** embedded telemetry store (SQLite) */
+  telemetry: string
+}
+
+export function hubPaths(dataDir = DEFAULT_HUB_DATA_DIR): HubPaths {
+  const dir = isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir)
+  return { dataDir: dir, registry: join(dir, 'registry.db'), telemetry: join(dir, 'telemetry.db') }
+}
