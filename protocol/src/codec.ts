@@ -35,18 +35,32 @@ export function compile<S extends TSchema>(schema: S, what: string): Validator<S
   }
 }
 
+/**
+ * Compiles lazily, once: the validator is built on first use and kept. CLIs that never touch a
+ * schema do not pay for compiling it (the manifest schema alone takes a noticeable time).
+ */
+function lazy<S extends TSchema>(schema: S, what: string): Validator<Static<S>> {
+  let compiled: Validator<Static<S>> | undefined
+  const get = (): Validator<Static<S>> => (compiled ??= compile(schema, what))
+  return {
+    check: (value: unknown): value is Static<S> => get().check(value),
+    issues: (value: unknown) => get().issues(value),
+    parse: (value: unknown) => get().parse(value),
+  }
+}
+
 export const validators = {
-  status: compile(Status, 'status'),
-  pred: compile(Predictions, 'predictions'),
-  drift: compile(DriftSummary, 'drift summary'),
-  samples: compile(Samples, 'samples'),
-  labels: compile(Labels, 'labels'),
-  events: compile(DeviceEvent, 'event'),
-  desired: compile(Desired, 'desired state'),
-  cmd: compile(Command, 'command'),
-  alert: compile(Alert, 'alert'),
-  reading: compile(ReadingPayload, 'reading'),
-  manifest: compile(Manifest, 'manifest'),
+  status: lazy(Status, 'status'),
+  pred: lazy(Predictions, 'predictions'),
+  drift: lazy(DriftSummary, 'drift summary'),
+  samples: lazy(Samples, 'samples'),
+  labels: lazy(Labels, 'labels'),
+  events: lazy(DeviceEvent, 'event'),
+  desired: lazy(Desired, 'desired state'),
+  cmd: lazy(Command, 'command'),
+  alert: lazy(Alert, 'alert'),
+  reading: lazy(ReadingPayload, 'reading'),
+  manifest: lazy(Manifest, 'manifest'),
 } as const
 
 /** The payload type carried on each device channel. */

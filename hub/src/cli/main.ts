@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { registerCredentialCommands } from './credential-commands.ts'
 import { registerDataCommands } from './data-commands.ts'
+import { registerDeviceCommands } from './device-commands.ts'
+import { registerDemoCommand } from './demo-command.ts'
+import { registerHubCommand } from './hub-command.ts'
 import { registerModelCommands } from './model-commands.ts'
 import { HUB_VERSION } from '../version.ts'
 
@@ -10,7 +14,11 @@ const program = new Command('edgefleet')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
+registerHubCommand(program)
+registerDemoCommand(program)
 registerDataCommands(program)
+registerDeviceCommands(program)
+registerCredentialCommands(program)
 registerModelCommands(program)
 
 // every subcommand reports its own usage errors with exit code 2

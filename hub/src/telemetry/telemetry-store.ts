@@ -58,7 +58,11 @@ export interface TelemetryStore {
   /** Writes points; idempotent per (deviceId, seq, index). Resolves when durable. */
   writePredictions(points: readonly PredictionPoint[]): Promise<void>
   countPredictions(q?: PredictionQuery): Promise<number>
-  /** Aggregates one device's predictions in [from, to) into buckets of `everyMs`. */
+  /**
+   * Aggregates one device's predictions in [from, to) into buckets of `everyMs`. Buckets start at
+   * `from` (t = from + k × everyMs; pass an aligned `from` for stable buckets across calls), come in
+   * ascending order, and only buckets holding predictions are returned.
+   */
   aggregatePredictions(q: TimeRange & { deviceId: string; everyMs: number }): Promise<PredictionBucket[]>
   /** Deletes points older than `days` now and from then on (0 = keep forever). */
   setRetention(days: number): Promise<void>

@@ -1,0 +1,56 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import type { HubConfig } from './config.ts'
+import { HubError } from './errors.ts'
+import { brokerPlugin } from './plugins/broker.ts'
+import { operatorAuthPlugin } from './plugins/operator-auth.ts'
+import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
+import { deviceRoutes } from './routes/devices/index.ts'
+import { healthRoutes } from './routes/health/index.ts'
+import { HUB_VERSION } from './version.ts'
+
+export interface BuildOptions {
+  config: Readonly<HubConfig>
+  /** pino logger options, or false for none (tests) */
+  logger?: boolean | object
+  /** stores opened by the caller */
+  stores?: Pick<StoresOptions, 'registry' | 'telemetryStore'>
+}
+
+/**
+ * Builds the hub: a tree of fastify plugins (stores → broker + ingest → routes). Nothing listens
+ * yet; the CLI (or a test) calls `app.listen()` and `app.broker.start()`.
+ */
+export async function build(o: BuildOptions): Promise<FastifyInstance> {
+  const { config } = o
+  const app = Fastify({ logger: o.logger ?? false, bodyLimit: 1 << 20 }).withTypeProvider<TypeBoxTypeProvider>()
+  // one error shape for every route: { statusCode, code, error, message }
+  app.setErrorHandler((err: FastifyError | HubError, request, reply) => {
+    const validation = 'validation' in err && err.validation !== undefined
+    const status = validation ? 400 : (err.statusCode ?? 500)
+    if (status >= 500) request.log.error({ err }, 'request failed')
+    const code = validation ? 'HUB_USAGE' : (err.code ?? 'HUB_INTERNAL')
+    void reply.status(status).send({ statusCode: status, code, error: httpError(status), message: err.message })
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'edgefleet hub API', version: HUB_VERSION, description: 'Devices, telemetry, models and rollouts of an edgefleet hub.' },
+      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer', description: '<name>.<secret> from `edgefleet token add`' } } },
+      security: [{ operator: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
+  await app.register(operatorAuthPlugin)
+  await app.register(brokerPlugin, { host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort })
+  await app.register(healthRoutes)
+  await app.register(deviceRoutes, { prefix: '/api/v1' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  return app
+}
+
+function httpError(status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Internal Server Error'
+}

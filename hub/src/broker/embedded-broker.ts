@@ -1,0 +1,165 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes'
+import { parseDeviceTopic } from '@edgefleet/protocol'
+import { WebSocketServer, createWebSocketStream } from 'ws'
+import { canPublish, canSubscribe, type Principal } from '../auth/acl.ts'
+import { HubError } from '../errors.ts'
+import type { Ingest } from '../ingest/ingest.ts'
+import type { RegistryStore } from '../registry/registry-store.ts'
+import type { HubBroker } from './broker.ts'
+
+export interface EmbeddedBrokerOptions {
+  host: string
+  mqttPort: number
+  wsPort: number
+  registry: RegistryStore
+  ingest: Ingest
+  logger: { info(o: object, m: string): void; warn(o: object, m: string): void }
+  /** a device connected (true) or went away (false) */
+  onPresence?: (deviceId: string, online: boolean) => void
+}
+
+const principals = new WeakMap<Client, Principal>()
+
+/**
+ * The embedded aedes broker, MQTT over TCP and over WebSocket (path /mqtt). Its hooks are thin
+ * adapters: authentication asks the registry, authorisation asks the pure policy in auth/acl.ts, and
+ * device uplink messages are ingested inside authorizePublish, so a device's PUBACK means "stored".
+ */
+export class EmbeddedBroker implements HubBroker {
+  readonly kind = 'embedded' as const
+  private tcp: NetServer | undefined
+  private http: HttpServer | undefined
+  private wss: WebSocketServer | undefined
+  private readonly connected = new Map<string, Client>()
+
+  private constructor(private readonly aedes: Aedes, private readonly o: EmbeddedBrokerOptions) {}
+
+  static async create(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+    const aedes = await Aedes.createBroker({ id: 'edgefleet-hub' })
+    const broker = new EmbeddedBroker(aedes, o)
+    broker.installHooks()
+    return broker
+  }
+
+  private installHooks(): void {
+    const { aedes, o } = this
+    aedes.authenticate = (client, username, password, done) => {
+      void this.authenticate(client, username, password).then(
+        (principal) => {
+          if (!principal) {
+            const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 })
+            return done(err as never, false)
+          }
+          principals.set(client, principal)
+          done(null, true)
+        },
+        (err: Error) => done(Object.assign(err, { returnCode: 3 }) as never, false),
+      )
+    }
+    aedes.authorizePublish = (client, packet, done) => {
+      const principal = client ? principals.get(client) : { kind: 'hub' as const }
+      if (!principal) return done(new Error('not authenticated'))
+      const decision = canPublish(principal, packet.topic)
+      if (!decision.allow) {
+        o.logger.warn({ client: client?.id, topic: packet.topic }, `publish refused: ${decision.reason}`)
+        return done(new Error(decision.reason))
+      }
+      const target = principal.kind === 'device' ? parseDeviceTopic(packet.topic) : null
+      if (!target || target.direction !== 'uplink') return done(null)
+      void this.o.ingest.handle(target.deviceId, target.channel as never, packet.payload as Buffer).then(
+        () => done(null),
+        (err: Error) => {
+          // not stored: withhold the acknowledgement by closing; the device resends from its outbox
+          o.logger.warn({ deviceId: target.deviceId, err: err.message }, 'store failed; device will resend')
+          done(err)
+        },
+      )
+    }
+    aedes.authorizeSubscribe = (client, sub: Subscription, done) => {
+      const principal = client ? principals.get(client) : undefined
+      const decision = principal ? canSubscribe(principal, sub.topic) : { allow: false as const, reason: 'not authenticated' }
+      if (!decision.allow) {
+        o.logger.warn({ client: client?.id, filter: sub.topic }, `subscribe refused: ${decision.reason}`)
+        // null keeps the connection and answers SUBACK 0x80 [MQTT-3.9.3]; an error would drop the client
+        return done(null, null)
+      }
+      done(null, sub)
+    }
+    aedes.on('client', (client) => {
+      const p = principals.get(client)
+      if (p?.kind !== 'device') return
+      const previous = this.connected.get(p.id)
+      if (previous && previous !== client) previous.close()
+      this.connected.set(p.id, client)
+      o.onPresence?.(p.id, true)
+    })
+    aedes.on('clientDisconnect', (client) => {
+      const p = principals.get(client)
+      if (p?.kind !== 'device' || this.connected.get(p.id) !== client) return
+      this.connected.delete(p.id)
+      o.onPresence?.(p.id, false)
+    })
+  }
+
+  /** Devices log in with id + secret and clientId = id; subscribers with their name + secret. */
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal | null> {
+    if (!username || !password) return null
+    const secret = password.toString('utf8')
+    const device = await this.o.registry.getDevice(username)
+    if (device) {
+      if (client.id !== username) return null
+      return (await this.o.registry.verifyDeviceSecret(username, secret)) ? { kind: 'device', id: username } : null
+    }
+    return (await this.o.registry.verifyCredential('subscriber', username, secret)) ? { kind: 'subscriber', name: username } : null
+  }
+
+  async start(): Promise<{ mqttPort: number | null; wsPort: number | null }> {
+    const { host, mqttPort, wsPort } = this.o
+    this.tcp = createNetServer(this.aedes.handle)
+    const mqtt = await listen(this.tcp, host, mqttPort, '--mqtt-port')
+    this.http = createHttpServer()
+    this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' })
+    this.wss.on('connection', (socket, req) => this.aedes.handle(createWebSocketStream(socket) as never, req as never))
+    const ws = await listen(this.http, host, wsPort, '--ws-port')
+    this.o.logger.info({ mqtt, ws }, 'embedded MQTT broker listening')
+    return { mqttPort: mqtt, wsPort: ws }
+  }
+
+  publish(topic: string, payload: string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
+    const packet = { cmd: 'publish', topic, payload: Buffer.from(payload), qos: options.qos ?? 1, retain: options.retain ?? false, dup: false } as PublishPacket
+    return new Promise((resolve, reject) => this.aedes.publish(packet, (err) => (err ? reject(err) : resolve())))
+  }
+
+  connectedDevices(): ReadonlySet<string> {
+    return new Set(this.connected.keys())
+  }
+
+  disconnect(deviceId: string): void {
+    this.connected.get(deviceId)?.close()
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.connected.values()) client.close()
+    this.wss?.close()
+    await Promise.all([closeServer(this.tcp), closeServer(this.http)])
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()))
+  }
+}
+
+function listen(server: NetServer | HttpServer, host: string, port: number, flag: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new HubError('HUB_PORT_IN_USE', `port ${port} on ${host} is already in use: stop what uses it or pick another with ${flag}`, { cause: err }))
+      else reject(err)
+    })
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port))
+  })
+}
+
+function closeServer(server: NetServer | HttpServer | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve()
+  if ('closeAllConnections' in server) server.closeAllConnections()
+  return new Promise((resolve) => server.close(() => resolve()))
+}

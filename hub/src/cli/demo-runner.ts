@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { dataPaths, REPO_ROOT, requireDataPath, resolveDataDir } from '@edgefleet/models'
+import type { HubConfig } from '../config.ts'
+import type { DemoOptions } from './demo-command.ts'
+import { startHub, untilSignal, type RunningHub } from './hub-server.ts'
+
+const DEMO_TOKEN = 'demo'
+const DEMO_SUBSCRIBER = 'demo-alerts'
+
+/**
+ * Starts the hub, registers demo devices and credentials, builds the gas-sensor model if needed, and
+ * runs one agent process per device, each replaying a different slice of the gas-sensor batches in
+ * time order. Prints where everything is, then progress, until Ctrl-C.
+ */
+export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Promise<void> {
+  const dataDir = resolveDataDir(o.datasetDir)
+  const gasDir = requireDataPath(dataPaths(dataDir).gasSensor, 'The gas-sensor CSVs')
+  const { buildShipped } = await import('@edgefleet/models/build')
+  process.stdout.write('edgefleet demo: building the gas-sensor model package if needed…\n')
+  await buildShipped('gas-sensor', { dataDir })
+
+  const hub = await startHub(config)
+  const agents: ChildProcess[] = []
+  try {
+    const registry = hub.app.registry
+    const devices: { id: string; secret: string }[] = []
+    for (let i = 1; i <= o.agents; i++) {
+      const id = `demo-${i}`
+      const existing = await registry.getDevice(id)
+      const secret = existing ? await registry.rotateDeviceSecret(id) : (await registry.addDevice(id, { site: 'demo', slot: String(i) })).secret
+      devices.push({ id, secret })
+    }
+    const token = await freshCredential(hub, 'operator', DEMO_TOKEN)
+    const subscriber = await freshCredential(hub, 'subscriber', DEMO_SUBSCRIBER)
+
+    const batches = readdirSync(gasDir).filter((f) => /^batch\d+\.csv$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
+    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli')
+    devices.forEach((device, i) => {
+      const files = batches.filter((_, k) => k % devices.length === i).map((f) => join(gasDir, f))
+      const args = [
+        tsxCli, join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
+        '--hub', hub.mqttUrl, '--device-id', device.id, '--state-dir', join(config.dataDir, 'agents', device.id),
+        '--columns', 'gas,concentration,*', '--label-column', 'gas', '--rate', String(o.rate), '--format', 'none',
+        ...files.flatMap((f) => ['--csv', f]),
+      ]
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EDGEFLEET_DEVICE_SECRET: device.secret } })
+      agents.push(child)
+    })
+
+    const port = new URL(hub.mqttUrl).port
+    process.stdout.write(
+      `\nedgefleet demo running: ${devices.length} agents replaying ${batches.length} gas-sensor batches at ${o.rate} readings/s each\n` +
+        `  API        ${hub.httpUrl}/api/v1/devices   (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
+        `             curl -H 'Authorization: Bearer ${token}' ${hub.httpUrl}/api/v1/devices\n` +
+        `  MQTT       ${hub.mqttUrl}   (WebSocket ${hub.wsUrl})\n` +
+        `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/#' -v\n` +
+        `  dashboard  arrives with the Dashboard issue (${hub.httpUrl}/)\n` +
+        `  data       ${config.dataDir}\nCtrl-C stops everything.\n\n`,
+    )
+    const timer = setInterval(() => void progress(hub, devices.map((d) => d.id)), 5000)
+    await untilSignal()
+    clearInterval(timer)
+    process.stdout.write('stopping agents…\n')
+  } finally {
+    await Promise.all(agents.map((a) => stop(a)))
+    await progress(hub, [])
+    await hub.close()
+  }
+}
+
+/** A credential of the demo's with a new secret: `<name>.<secret>` for operators. */
+async function freshCredential(hub: RunningHub, kind: 'operator' | 'subscriber', name: string): Promise<string> {
+  await hub.app.registry.removeCredential(kind, name)
+  const { secret } = await hub.app.registry.addCredential(kind, name)
+  return kind === 'operator' ? `${name}.${secret}` : secret
+}
+
+async function progress(hub: RunningHub, ids: readonly string[]): Promise<void> {
+  const devices = await hub.app.registry.listDevices({ tags: { site: 'demo' } })
+  const parts = devices.filter((d) => ids.length === 0 || ids.includes(d.id)).map((d) => {
+    const c = hub.app.ingest.counters.get(d.id)
+    return `${d.id} ${d.online ? 'online ' : 'offline'} ${c.predictions} predictions`
+  })
+  const total = await hub.app.telemetry.countPredictions()
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${parts.join(' | ')} | stored ${total}\n`)
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
+  })
+}

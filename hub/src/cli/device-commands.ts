@@ -1,0 +1,129 @@
+import type { Command } from 'commander'
+import { HubError } from '../errors.ts'
+import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
+import type { DeviceRecord } from '../registry/registry-store.ts'
+import { SqliteRegistry } from '../registry/sqlite-registry.ts'
+import { UsageError } from './model-commands.ts'
+
+const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+const MAX_TAG_VALUE = 256
+
+/** `edgefleet device …`: register devices, list them, remove them, rotate their secrets. */
+export function registerDeviceCommands(program: Command): void {
+  const device = program.command('device').description('devices: register them (each gets a secret shown once), list, remove, rotate secrets')
+  device
+    .command('add <id>')
+    .description('register a device and print its secret once (MQTT username = id, password = secret)')
+    .option('--tag <key=value>', 'tag the device (repeatable)', collect, [])
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--json', 'print {…device, secret} as JSON')
+    .action(async (id: string, o: { tag: string[]; dataDir: string; json?: boolean }) => {
+      const tags = parseTags(o.tag)
+      const { device: added, secret } = await withRegistry(o.dataDir, (r) => r.addDevice(id, tags))
+      if (o.json) return print(JSON.stringify({ ...added, secret }, null, 2))
+      print(`device ${added.id} added${formatTags(added.tags) === '-' ? '' : ` (${formatTags(added.tags)})`}; it connects to the hub's MQTT broker with`)
+      print(`  id (MQTT username):     ${added.id}`)
+      printSecret('secret (MQTT password)', secret)
+      print(`If it is lost, give the device a new one with \`edgefleet device rotate-secret ${added.id}\`.`)
+    })
+  device
+    .command('list')
+    .description('list devices: id, tags, online, last seen, model@version, agent version')
+    .option('--tag <key=value>', 'only devices with this tag (repeatable; all must match)', collect, [])
+    .option('--online', 'only devices that are online now')
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--json', 'print the devices as JSON')
+    .action(async (o: { tag: string[]; online?: boolean; dataDir: string; json?: boolean }) => {
+      const filter = { tags: parseTags(o.tag), ...(o.online ? { online: true } : {}) }
+      const devices = await withRegistry(o.dataDir, (r) => r.listDevices(filter))
+      if (o.json) return print(JSON.stringify(devices, null, 2))
+      if (devices.length === 0) return print('no devices match; add one with `edgefleet device add <id>`')
+      process.stdout.write(formatTable(['ID', 'TAGS', 'ONLINE', 'LAST SEEN', 'MODEL', 'AGENT'], devices.map(deviceRow)))
+    })
+  device
+    .command('remove <id>')
+    .description('remove a device: its secret stops working and its stored events are deleted')
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .action(async (id: string, o: { dataDir: string }) => {
+      const removed = await withRegistry(o.dataDir, (r) => r.removeDevice(id))
+      if (!removed) throw notFound(id, o.dataDir)
+      print(`device ${id} removed`)
+    })
+  device
+    .command('rotate-secret <id>')
+    .description('give a device a new secret (printed once); the old one stops working')
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--json', 'print {id, secret} as JSON')
+    .action(async (id: string, o: { dataDir: string; json?: boolean }) => {
+      const secret = await withRegistry(o.dataDir, (r) => r.rotateDeviceSecret(id))
+      if (o.json) return print(JSON.stringify({ id, secret }, null, 2))
+      print(`device ${id} has a new secret; the old one no longer works`)
+      printSecret('secret', secret)
+    })
+}
+
+/** Opens the registry in `dataDir` for one command and always closes it. */
+export async function withRegistry<T>(dataDir: string, fn: (registry: SqliteRegistry) => Promise<T>): Promise<T> {
+  const registry = await SqliteRegistry.open(hubPaths(dataDir).registry)
+  try {
+    return await fn(registry)
+  } finally {
+    await registry.close()
+  }
+}
+
+/** Prints a secret with the line that says it will never be shown again. */
+export function printSecret(label: string, secret: string): void {
+  print(`  ${label}: ${secret}`)
+  print('Store it now; the hub keeps only a hash and cannot show it again.')
+}
+
+/** Left-aligned columns separated by two spaces, a header row first. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')
+  return `${[header, ...rows].map(line).join('\n')}\n`
+}
+
+function deviceRow(d: DeviceRecord): string[] {
+  return [
+    d.id,
+    formatTags(d.tags),
+    d.online ? 'yes' : 'no',
+    d.lastSeen === null ? 'never' : `${new Date(d.lastSeen).toISOString().slice(0, 19).replace('T', ' ')}Z`,
+    d.model ? `${d.model.name}@${d.model.version}` : '-',
+    d.agentVersion ?? '-',
+  ]
+}
+
+function formatTags(tags: Record<string, string>): string {
+  const pairs = Object.entries(tags).map(([k, v]) => `${k}=${v}`)
+  return pairs.length > 0 ? pairs.join(',') : '-'
+}
+
+function parseTags(specs: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {}
+  for (const spec of specs) {
+    const eq = spec.indexOf('=')
+    const key = eq < 0 ? spec : spec.slice(0, eq)
+    const value = eq < 0 ? '' : spec.slice(eq + 1)
+    if (!TAG_KEY.test(key) || value.length === 0 || value.length > MAX_TAG_VALUE) {
+      throw new UsageError(`--tag ${JSON.stringify(spec)}: write key=value, the key of letters, digits, '_', '.', '-', the value 1–${MAX_TAG_VALUE} characters`)
+    }
+    if (Object.hasOwn(tags, key)) throw new UsageError(`--tag ${key} is given twice`)
+    tags[key] = value
+  }
+  return tags
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function notFound(id: string, dataDir: string): HubError {
+  return new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)} in ${hubPaths(dataDir).registry}: see \`edgefleet device list --data-dir ${dataDir}\``)
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`)
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify'
+import { build } from '../app.ts'
+import type { HubConfig } from '../config.ts'
+import { HubError } from '../errors.ts'
+
+/** A running hub: its app and where it listens. */
+export interface RunningHub {
+  app: FastifyInstance
+  config: Readonly<HubConfig>
+  httpUrl: string
+  mqttUrl: string
+  wsUrl: string
+  close(): Promise<void>
+}
+
+/** Builds and starts a hub (HTTP, MQTT over TCP and WebSocket). Used by `edgefleet hub` and `edgefleet demo`. */
+export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub> {
+  const app = await build({ config, logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr } })
+  try {
+    await app.listen({ host: config.host, port: config.httpPort }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new HubError('HUB_PORT_IN_USE', `port ${config.httpPort} on ${config.host} is already in use: stop what uses it or pick another with --http-port`, { cause: err })
+      throw err
+    })
+    const ports = await app.broker.start()
+    const address = app.server.address()
+    const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
+    return {
+      app,
+      config,
+      httpUrl: `http://${config.host}:${httpPort}`,
+      mqttUrl: `mqtt://${config.host}:${ports.mqttPort}`,
+      wsUrl: `ws://${config.host}:${ports.wsPort}/mqtt`,
+      close: () => app.close(),
+    }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+}
+
+/** Resolves when SIGINT or SIGTERM arrives. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on)
+      process.off('SIGTERM', on)
+      resolve(signal)
+    }
+    process.on('SIGINT', on)
+    process.on('SIGTERM', on)
+  })
+}

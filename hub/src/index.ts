@@ -1,0 +1,8 @@
+export { build, type BuildOptions } from './app.ts'
+export { loadHubConfig, HUB_DEFAULTS, HubConfigSchema, type HubConfig } from './config.ts'
+export { HubError, HubErrorCodes, type HubErrorCode } from './errors.ts'
+export { hubPaths, DEFAULT_HUB_DATA_DIR, type HubPaths } from './paths.ts'
+export type { RegistryStore, DeviceRecord, DeviceFilter, PresenceUpdate, StoredEvent, CredentialKind } from './registry/registry-store.ts'
+export type { TelemetryStore, PredictionPoint, PredictionQuery, PredictionBucket, TimeRange } from './telemetry/telemetry-store.ts'
+export type { HubBroker } from './broker/broker.ts'
+export { SqliteRegistry } from './registry/sqlite-registry.ts'

@@ -1,0 +1,14 @@
+import type { ChannelPayloads, UplinkChannel } from '@edgefleet/protocol'
+import type { RegistryStore } from '../../registry/registry-store.ts'
+import type { TelemetryStore } from '../../telemetry/telemetry-store.ts'
+
+/** What a message handler may touch. */
+export interface IngestContext {
+  registry: RegistryStore
+  telemetry: TelemetryStore
+  /** called when a device's reported state changes (presence, model) */
+  onDeviceChange?: (deviceId: string) => void
+}
+
+/** One handler per uplink message type; `fresh` is false for a redelivered seq (store idempotently anyway). */
+export type Handler<C extends UplinkChannel> = (ctx: IngestContext, message: ChannelPayloads[C], fresh: boolean) => Promise<{ predictions?: number }>

@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin'
+import type { HubBroker } from '../broker/broker.ts'
+import { EmbeddedBroker } from '../broker/embedded-broker.ts'
+import { Ingest } from '../ingest/ingest.ts'
+import { HubMetrics } from '../metrics.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    broker: HubBroker
+    ingest: Ingest
+    metrics: HubMetrics
+  }
+}
+
+export interface BrokerOptions {
+  host: string
+  mqttPort: number
+  wsPort: number
+}
+
+/**
+ * Device ingest and the MQTT broker. The broker is created here and started by whoever starts the
+ * hub (the CLI, or a test), like `listen()` for HTTP; it closes with the app.
+ */
+export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
+  let broker: HubBroker | undefined
+  const metrics = new HubMetrics(() => broker?.connectedDevices().size ?? 0)
+  const ingest = new Ingest({ registry: app.registry, telemetry: app.telemetry }, app.log, metrics.observeIngest)
+  broker = await EmbeddedBroker.create({
+    ...o,
+    registry: app.registry,
+    ingest,
+    logger: app.log,
+    onPresence: (deviceId, online) => {
+      app.registry.updatePresence(deviceId, { online, at: Date.now() }).catch((err: Error) => app.log.error({ deviceId, err: err.message }, 'presence update failed'))
+    },
+  })
+  app.decorate('broker', broker)
+  app.decorate('ingest', ingest)
+  app.decorate('metrics', metrics)
+  app.addHook('onClose', async () => broker.close())
+}, { name: 'broker', dependencies: ['stores'] })

@@ -1,0 +1,30 @@
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from './migrations.ts'
+
+describe('registry migrations', () => {
+  let db: Database.Database | undefined
+  afterEach(() => db?.close())
+
+  it('are numbered 1, 2, 3, … with unique names', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+    expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length)
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length)
+  })
+
+  it('apply only what is pending, and roll back a failing step with its record', () => {
+    db = new Database(':memory:')
+    const steps = [
+      { version: 1, name: 'one', sql: 'CREATE TABLE a (x INTEGER)' },
+      { version: 2, name: 'two', sql: 'CREATE TABLE b (x INTEGER)' },
+    ]
+    expect(migrate(db, 'mem', steps.slice(0, 1))).toEqual([1])
+    expect(migrate(db, 'mem', steps)).toEqual([2])
+    expect(migrate(db, 'mem', steps)).toEqual([])
+    const broken = [...steps, { version: 3, name: 'three', sql: 'CREATE TABLE c (x INTEGER); THIS IS NOT SQL' }]
+    expect(() => migrate(db!, 'mem', broken)).toThrow()
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name)
+    expect(tables).toEqual(['a', 'b', 'schema_migrations'])
+    expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 })
+  })
+})

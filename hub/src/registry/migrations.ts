@@ -1,0 +1,99 @@
+import type { Database } from 'better-sqlite3'
+import { HubError } from '../errors.ts'
+
+/** One schema step. Versions start at 1 and increase by one; a released migration is never edited. */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** The registry schema, oldest first. Append new migrations; never edit or reorder released ones. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'devices-credentials-events-models',
+    sql: `
+      CREATE TABLE devices (
+        id            TEXT PRIMARY KEY,
+        tags          TEXT NOT NULL DEFAULT '{}',   -- JSON object of string → string
+        created_at    INTEGER NOT NULL,             -- ms since the epoch, like every *_at/*_seen column
+        first_seen    INTEGER,
+        last_seen     INTEGER,
+        online        INTEGER NOT NULL DEFAULT 0,
+        model_name    TEXT,
+        model_version TEXT,
+        model_sha256  TEXT,
+        agent_version TEXT,
+        backend       TEXT,
+        keepalive_s   INTEGER,
+        secret_hash   TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE credentials (
+        kind        TEXT NOT NULL CHECK (kind IN ('subscriber', 'operator')),
+        name        TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        PRIMARY KEY (kind, name)
+      ) STRICT;
+      CREATE TABLE events (
+        device_id TEXT NOT NULL,
+        seq       INTEGER NOT NULL,
+        ts        INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        body      TEXT NOT NULL,                    -- the event object as received (JSON)
+        PRIMARY KEY (device_id, seq)
+      ) STRICT;
+      CREATE TABLE models (
+        name       TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE model_versions (
+        name           TEXT NOT NULL REFERENCES models (name),
+        version        TEXT NOT NULL,
+        sha256         TEXT NOT NULL,
+        size           INTEGER NOT NULL,
+        manifest       TEXT NOT NULL,               -- JSON
+        parent_version TEXT,
+        created_at     INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+      ) STRICT;
+    `,
+  },
+]
+
+/** The newest schema version this code knows. */
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.at(-1)?.version ?? 0
+
+/**
+ * Brings `db` up to LATEST_SCHEMA_VERSION: every pending migration and its `schema_migrations` row in
+ * one IMMEDIATE transaction, so two processes opening the same file cannot both apply it. Refuses
+ * (HUB_STORE_SCHEMA_NEWER) a file migrated by a newer edgefleet rather than guess at its schema.
+ * Returns the versions applied (empty when the file was up to date).
+ */
+export function migrate(db: Database, file: string, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`)
+  const latest = migrations.at(-1)?.version ?? 0
+  const apply = db.transaction((): number[] => {
+    const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }
+    const current = row.version ?? 0
+    if (current > latest) {
+      throw new HubError(
+        'HUB_STORE_SCHEMA_NEWER',
+        `${file} has schema version ${current}, but this edgefleet knows versions up to ${latest}: upgrade edgefleet, or use another --data-dir`,
+      )
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+    const pending = migrations.filter((m) => m.version > current)
+    for (const m of pending) {
+      db.exec(m.sql)
+      record.run(m.version, m.name, Date.now())
+    }
+    return pending.map((m) => m.version)
+  })
+  return apply.immediate()
+}

@@ -1,0 +1,264 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LATEST_SCHEMA_VERSION } from './migrations.ts'
+import type { RegistryStore } from './registry-store.ts'
+import { SqliteRegistry } from './sqlite-registry.ts'
+
+/**
+ * What the contract needs from an implementation: one underlying database that stores can be opened
+ * on (again and again), a way to fake a newer edgefleet's migration, and cleanup.
+ */
+interface RegistryHarness {
+  open(): Promise<RegistryStore>
+  /** the schema versions recorded as applied */
+  appliedVersions(): Promise<number[]>
+  /** records a schema version newer than the code knows, as a newer edgefleet would */
+  simulateNewerSchema(): Promise<void>
+  /** closes every store opened through the harness and removes the database */
+  destroy(): Promise<void>
+}
+
+async function sqliteHarness(): Promise<RegistryHarness> {
+  const dir = await mkdtemp(join(tmpdir(), 'edgefleet-registry-'))
+  // a directory that does not exist yet: open() must create it
+  const file = join(dir, 'nested', 'registry.db')
+  const opened: RegistryStore[] = []
+  const raw = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(file)
+    try {
+      return fn(db)
+    } finally {
+      db.close()
+    }
+  }
+  return {
+    open: async () => {
+      const store = await SqliteRegistry.open(file)
+      opened.push(store)
+      return store
+    },
+    appliedVersions: async () => raw((db) => (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)),
+    simulateNewerSchema: async () => {
+      raw((db) => db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from-the-future', 0)").run(LATEST_SCHEMA_VERSION + 1))
+    },
+    destroy: async () => {
+      for (const store of opened) await store.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const SECRET = /^[A-Za-z0-9_-]{43}$/
+const MODEL = { name: 'gas-sensor', version: '1.2.0', sha256: 'a'.repeat(64) }
+
+describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s', (_name, createHarness) => {
+  let harness: RegistryHarness
+  let store: RegistryStore
+
+  beforeEach(async () => {
+    harness = await createHarness()
+    store = await harness.open()
+  })
+  afterEach(async () => {
+    await harness.destroy()
+  })
+
+  describe('devices', () => {
+    it('adds a device with its tags and a secret shown once, and gets it back', async () => {
+      const before = Date.now()
+      const { device, secret } = await store.addDevice('pi-01', { site: 'lab', floor: '2' })
+      expect(secret).toMatch(SECRET)
+      expect(device).toEqual({
+        id: 'pi-01', tags: { site: 'lab', floor: '2' }, createdAt: expect.any(Number), firstSeen: null, lastSeen: null,
+        online: false, model: null, agentVersion: null, backend: null, keepaliveS: null,
+      })
+      expect(device.createdAt).toBeGreaterThanOrEqual(before)
+      expect(await store.getDevice('pi-01')).toEqual(device)
+      expect(await store.getDevice('pi-99')).toBeNull()
+      expect(JSON.stringify(device)).not.toContain(secret)
+    })
+
+    it('refuses a second device with the same id, and keeps the first one’s secret', async () => {
+      const { secret } = await store.addDevice('pi-01')
+      await expect(store.addDevice('pi-01', { site: 'x' })).rejects.toMatchObject({ code: 'HUB_DEVICE_EXISTS' })
+      expect(await store.verifyDeviceSecret('pi-01', secret)).toBe(true)
+      expect((await store.getDevice('pi-01'))!.tags).toEqual({})
+    })
+
+    it.each(['', 'a/b', '+', '#', '_fleet', '-x', 'a'.repeat(65), 'dev 1'])('refuses the invalid device id %j', async (id) => {
+      await expect(store.addDevice(id)).rejects.toMatchObject({ code: 'HUB_DEVICE_ID_INVALID' })
+      await expect(store.removeDevice(id)).rejects.toMatchObject({ code: 'HUB_DEVICE_ID_INVALID' })
+      // a lookup (the broker looks up whatever username a client sends) just finds nothing
+      expect(await store.getDevice(id)).toBeNull()
+    })
+
+    it('lists devices by id, filtered by every given tag and by online', async () => {
+      await store.addDevice('pi-03', { site: 'lab', role: 'gas' })
+      await store.addDevice('pi-01', { site: 'lab', role: 'camera' })
+      await store.addDevice('pi-02', { site: 'plant', role: 'gas' })
+      await store.updatePresence('pi-02', { online: true, at: 1000 })
+      const ids = async (f?: Parameters<RegistryStore['listDevices']>[0]) => (await store.listDevices(f)).map((d) => d.id)
+      expect(await ids()).toEqual(['pi-01', 'pi-02', 'pi-03'])
+      expect(await ids({ tags: { site: 'lab' } })).toEqual(['pi-01', 'pi-03'])
+      expect(await ids({ tags: { site: 'lab', role: 'gas' } })).toEqual(['pi-03'])
+      expect(await ids({ tags: { site: 'moon' } })).toEqual([])
+      expect(await ids({ tags: { nosuchtag: 'lab' } })).toEqual([])
+      expect(await ids({ online: true })).toEqual(['pi-02'])
+      expect(await ids({ online: false, tags: { role: 'gas' } })).toEqual(['pi-03'])
+    })
+
+    it('removes a device: gone from get and list, its secret and events no longer count', async () => {
+      const { secret } = await store.addDevice('pi-01')
+      await store.recordEvent({ deviceId: 'pi-01', seq: 1, ts: 1, type: 'error', event: { type: 'error' } })
+      expect(await store.removeDevice('pi-01')).toBe(true)
+      expect(await store.removeDevice('pi-01')).toBe(false)
+      expect(await store.getDevice('pi-01')).toBeNull()
+      expect(await store.listDevices()).toEqual([])
+      expect(await store.verifyDeviceSecret('pi-01', secret)).toBe(false)
+      expect(await store.listEvents('pi-01')).toEqual([])
+      // re-added under the same id, it starts a fresh seq
+      await store.addDevice('pi-01')
+      expect(await store.recordEvent({ deviceId: 'pi-01', seq: 1, ts: 2, type: 'error', event: { type: 'error' } })).toBe(true)
+    })
+  })
+
+  describe('device secrets', () => {
+    it('accepts the right secret and refuses a wrong one, another device’s, and unknown devices', async () => {
+      const a = await store.addDevice('pi-01')
+      const b = await store.addDevice('pi-02')
+      expect(a.secret).not.toBe(b.secret)
+      expect(await store.verifyDeviceSecret('pi-01', a.secret)).toBe(true)
+      expect(await store.verifyDeviceSecret('pi-01', b.secret)).toBe(false)
+      expect(await store.verifyDeviceSecret('pi-01', `${a.secret}x`)).toBe(false)
+      expect(await store.verifyDeviceSecret('pi-01', '')).toBe(false)
+      expect(await store.verifyDeviceSecret('pi-03', a.secret)).toBe(false)
+      expect(await store.verifyDeviceSecret('not a device id', a.secret)).toBe(false)
+    })
+
+    it('rotates a secret: the new one works, the old one no longer does', async () => {
+      const { secret: old } = await store.addDevice('pi-01')
+      const fresh = await store.rotateDeviceSecret('pi-01')
+      expect(fresh).toMatch(SECRET)
+      expect(fresh).not.toBe(old)
+      expect(await store.verifyDeviceSecret('pi-01', fresh)).toBe(true)
+      expect(await store.verifyDeviceSecret('pi-01', old)).toBe(false)
+      await expect(store.rotateDeviceSecret('pi-99')).rejects.toMatchObject({ code: 'HUB_DEVICE_NOT_FOUND' })
+    })
+  })
+
+  describe('presence', () => {
+    it('records what a device reports, keeps what an update leaves out, and clears the model on null', async () => {
+      await store.addDevice('pi-01')
+      await store.updatePresence('pi-01', { online: true, at: 1000, agentVersion: '0.1.0', backend: 'wasm', model: MODEL, keepaliveS: 30 })
+      expect(await store.getDevice('pi-01')).toMatchObject({
+        online: true, firstSeen: 1000, lastSeen: 1000, agentVersion: '0.1.0', backend: 'wasm', model: MODEL, keepaliveS: 30,
+      })
+      await store.updatePresence('pi-01', { online: false, at: 2000 })
+      expect(await store.getDevice('pi-01')).toMatchObject({ online: false, firstSeen: 1000, lastSeen: 2000, agentVersion: '0.1.0', model: MODEL })
+      await store.updatePresence('pi-01', { online: true, at: 3000, model: null })
+      expect(await store.getDevice('pi-01')).toMatchObject({ online: true, firstSeen: 1000, lastSeen: 3000, model: null })
+    })
+
+    it('marks every device offline at hub start, keeping when each was last seen', async () => {
+      await store.addDevice('pi-01')
+      await store.addDevice('pi-02')
+      await store.updatePresence('pi-01', { online: true, at: 1000 })
+      await store.updatePresence('pi-02', { online: true, at: 1500 })
+      await store.markAllOffline(5000)
+      expect((await store.listDevices()).map((d) => [d.id, d.online, d.lastSeen])).toEqual([['pi-01', false, 1000], ['pi-02', false, 1500]])
+      expect(await store.listDevices({ online: true })).toEqual([])
+    })
+
+    it('refuses presence for an unknown device', async () => {
+      await expect(store.updatePresence('pi-99', { online: true, at: 1 })).rejects.toMatchObject({ code: 'HUB_DEVICE_NOT_FOUND' })
+    })
+  })
+
+  describe('credentials', () => {
+    it.each(['subscriber', 'operator'] as const)('adds, verifies, lists and removes %s credentials', async (kind) => {
+      const b = await store.addCredential(kind, 'bob')
+      const a = await store.addCredential(kind, 'alice.reader')
+      expect(a).toEqual({ name: 'alice.reader', secret: expect.stringMatching(SECRET) })
+      expect(await store.verifyCredential(kind, 'alice.reader', a.secret)).toBe(true)
+      expect(await store.verifyCredential(kind, 'alice.reader', b.secret)).toBe(false)
+      expect(await store.verifyCredential(kind, 'carol', a.secret)).toBe(false)
+      expect(await store.listCredentials(kind)).toEqual([
+        { name: 'alice.reader', createdAt: expect.any(Number) },
+        { name: 'bob', createdAt: expect.any(Number) },
+      ])
+      await expect(store.addCredential(kind, 'bob')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_EXISTS' })
+      await expect(store.addCredential(kind, 'bad name')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_NAME_INVALID' })
+      expect(await store.removeCredential(kind, 'bob')).toBe(true)
+      expect(await store.removeCredential(kind, 'bob')).toBe(false)
+      expect(await store.verifyCredential(kind, 'bob', b.secret)).toBe(false)
+      expect((await store.listCredentials(kind)).map((c) => c.name)).toEqual(['alice.reader'])
+    })
+
+    it('keeps the two kinds apart: a subscriber secret is no operator token', async () => {
+      const sub = await store.addCredential('subscriber', 'ops')
+      const op = await store.addCredential('operator', 'ops')
+      expect(await store.verifyCredential('operator', 'ops', sub.secret)).toBe(false)
+      expect(await store.verifyCredential('subscriber', 'ops', op.secret)).toBe(false)
+      expect(await store.removeCredential('subscriber', 'ops')).toBe(true)
+      expect(await store.verifyCredential('operator', 'ops', op.secret)).toBe(true)
+      expect(await store.listCredentials('subscriber')).toEqual([])
+    })
+  })
+
+  it('keeps device ids and subscriber names apart: both are MQTT usernames', async () => {
+    await store.addDevice('pi-01')
+    await store.addCredential('subscriber', 'alerts')
+    await expect(store.addCredential('subscriber', 'pi-01')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_EXISTS' })
+    await expect(store.addDevice('alerts')).rejects.toMatchObject({ code: 'HUB_DEVICE_EXISTS' })
+    // operator tokens are not MQTT usernames
+    expect((await store.addCredential('operator', 'pi-01')).name).toBe('pi-01')
+  })
+
+  describe('events', () => {
+    it('stores each (device, seq) exactly once and lists newest first', async () => {
+      const event = (deviceId: string, seq: number) => ({ deviceId, seq, ts: 1000 + seq, type: 'deploy', event: { type: 'deploy', step: 'load', ok: true } })
+      expect(await store.recordEvent(event('pi-01', 1))).toBe(true)
+      expect(await store.recordEvent({ ...event('pi-01', 1), ts: 9999 })).toBe(false)
+      expect(await store.recordEvent(event('pi-01', 2))).toBe(true)
+      expect(await store.recordEvent(event('pi-02', 1))).toBe(true)
+      expect(await store.listEvents('pi-01')).toEqual([event('pi-01', 2), event('pi-01', 1)])
+      expect(await store.listEvents('pi-01', 1)).toEqual([event('pi-01', 2)])
+      expect(await store.listEvents('pi-03')).toEqual([])
+    })
+  })
+
+  describe('persistence and schema', () => {
+    it('keeps everything across close and reopen', async () => {
+      const { secret } = await store.addDevice('pi-01', { site: 'lab' })
+      const cred = await store.addCredential('operator', 'ci')
+      await store.updatePresence('pi-01', { online: true, at: 1000, model: MODEL })
+      await store.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 1, type: 'error', event: { type: 'error', code: 'X' } })
+      const device = await store.getDevice('pi-01')
+      await store.close()
+      const reopened = await harness.open()
+      expect(await reopened.getDevice('pi-01')).toEqual(device)
+      expect(await reopened.verifyDeviceSecret('pi-01', secret)).toBe(true)
+      expect(await reopened.verifyCredential('operator', 'ci', cred.secret)).toBe(true)
+      expect(await reopened.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 2, type: 'error', event: {} })).toBe(false)
+    })
+
+    it('migrates once: a second open (even while the first is open) applies nothing again', async () => {
+      await store.addDevice('pi-01')
+      const second = await harness.open()
+      expect(await harness.appliedVersions()).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1))
+      expect((await second.listDevices()).map((d) => d.id)).toEqual(['pi-01'])
+      // both handles write to the same data
+      await second.addDevice('pi-02')
+      expect((await store.listDevices()).map((d) => d.id)).toEqual(['pi-01', 'pi-02'])
+    })
+
+    it('refuses a database migrated by a newer edgefleet', async () => {
+      await store.close()
+      await harness.simulateNewerSchema()
+      await expect(harness.open()).rejects.toMatchObject({ code: 'HUB_STORE_SCHEMA_NEWER', message: expect.stringMatching(/upgrade edgefleet/) })
+    })
+  })
+})

@@ -1,0 +1,206 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { isDeviceId } from '@edgefleet/protocol'
+import { HubError } from '../errors.ts'
+import { isCredentialName, requireCredentialName, requireDeviceId } from './identifiers.ts'
+import { migrate } from './migrations.ts'
+import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
+import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_PRESENCE_SQL, type DeviceRow, type EventRow } from './sqlite-rows.ts'
+import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
+
+/** How long a statement waits for another process's write lock (the CLI beside a running hub). */
+const BUSY_TIMEOUT_MS = 5000
+const DEFAULT_EVENT_LIMIT = 100
+
+/**
+ * The registry in one SQLite file (better-sqlite3, WAL), shared safely by a running hub and the CLI.
+ * Statements are synchronous and short; only secret hashing is truly asynchronous.
+ */
+export class SqliteRegistry implements RegistryStore {
+  private readonly statements = new Map<string, Database.Statement>()
+
+  private constructor(
+    private readonly db: Database.Database,
+    /** the file, for messages */
+    readonly path: string,
+  ) {}
+
+  /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
+  static async open(path: string): Promise<SqliteRegistry> {
+    let db: Database.Database | undefined
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      db = new Database(path)
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+      db.pragma('journal_mode = WAL')
+      // in WAL mode NORMAL loses no committed transaction on an application crash, only on power loss
+      db.pragma('synchronous = NORMAL')
+      migrate(db, path)
+      return new SqliteRegistry(db, path)
+    } catch (err) {
+      db?.close()
+      if (err instanceof HubError) throw err
+      throw new HubError('HUB_STORE_FAILED', `cannot open the registry ${path}: ${(err as Error).message}; check the path and its permissions`, { cause: err })
+    }
+  }
+
+  async addDevice(id: string, tags: Record<string, string> = {}): Promise<{ device: DeviceRecord; secret: string }> {
+    requireDeviceId(id)
+    const secret = generateSecret()
+    const hash = await hashSecret(secret)
+    this.exec(() =>
+      this.db.transaction(() => {
+        // devices and subscribers share the broker's username namespace
+        if (this.stmt("SELECT 1 FROM credentials WHERE kind = 'subscriber' AND name = ?").get(id)) {
+          throw new HubError('HUB_DEVICE_EXISTS', `MQTT username ${JSON.stringify(id)} belongs to a subscriber: pick another device id`)
+        }
+        if (this.stmt('SELECT 1 FROM devices WHERE id = ?').get(id)) {
+          throw new HubError('HUB_DEVICE_EXISTS', `device ${JSON.stringify(id)} is already registered: rotate its secret instead, or remove it first`)
+        }
+        this.stmt('INSERT INTO devices (id, tags, created_at, secret_hash) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(tags), Date.now(), hash)
+      }).immediate(),
+    )
+    return { device: (await this.getDevice(id))!, secret }
+  }
+
+  /** Also deletes the device's events, so a device re-added under the same id starts a fresh `seq`. */
+  async removeDevice(id: string): Promise<boolean> {
+    requireDeviceId(id)
+    return this.exec(() =>
+      this.db.transaction(() => {
+        this.stmt('DELETE FROM events WHERE device_id = ?').run(id)
+        return this.stmt('DELETE FROM devices WHERE id = ?').run(id).changes > 0
+      }).immediate(),
+    )
+  }
+
+  /** `null` also for a malformed id: no device can have it (the broker looks up arbitrary usernames). */
+  async getDevice(id: string): Promise<DeviceRecord | null> {
+    if (!isDeviceId(id)) return null
+    const row = this.exec(() => this.stmt(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = ?`).get(id) as DeviceRow | undefined)
+    return row ? toDeviceRecord(row) : null
+  }
+
+  /** Ordered by id. */
+  async listDevices(filter: DeviceFilter = {}): Promise<DeviceRecord[]> {
+    const where: string[] = []
+    const params: (string | number)[] = []
+    for (const [key, value] of Object.entries(filter.tags ?? {})) {
+      where.push('EXISTS (SELECT 1 FROM json_each(devices.tags) WHERE key = ? AND value = ?)')
+      params.push(key, value)
+    }
+    if (filter.online !== undefined) {
+      where.push('online = ?')
+      params.push(filter.online ? 1 : 0)
+    }
+    const sql = `SELECT ${DEVICE_COLUMNS} FROM devices ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`
+    return this.exec(() => (this.stmt(sql).all(...params) as DeviceRow[]).map(toDeviceRecord))
+  }
+
+  /** ~40 ms of scrypt whether or not the device exists; callers may cache a `true` per connection. */
+  async verifyDeviceSecret(id: string, secret: string): Promise<boolean> {
+    // the id format is public, so refusing a malformed one early reveals nothing
+    if (!isDeviceId(id)) return false
+    const row = this.exec(() => this.stmt('SELECT secret_hash FROM devices WHERE id = ?').get(id) as { secret_hash: string } | undefined)
+    return verifySecret(secret, row?.secret_hash ?? null)
+  }
+
+  async rotateDeviceSecret(id: string): Promise<string> {
+    requireDeviceId(id)
+    const secret = generateSecret()
+    const hash = await hashSecret(secret)
+    const changes = this.exec(() => this.stmt('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id).changes)
+    if (changes === 0) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)}: list devices with \`edgefleet device list\``)
+    return secret
+  }
+
+  /**
+   * Sets online and last seen (and first seen, once); fields left undefined keep their value, and
+   * `model: null` clears the model. Throws HUB_DEVICE_NOT_FOUND for an unknown (e.g. just removed) device.
+   */
+  async updatePresence(id: string, u: PresenceUpdate): Promise<void> {
+    requireDeviceId(id)
+    const changes = this.exec(() => this.stmt(UPDATE_PRESENCE_SQL).run(presenceParams(id, u)).changes)
+    if (changes === 0) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)} to update; it may have been removed`)
+  }
+
+  /** Last seen is left alone: after a hub restart the hub cannot know when each device was last there. */
+  async markAllOffline(): Promise<void> {
+    this.exec(() => this.stmt('UPDATE devices SET online = 0 WHERE online = 1').run())
+  }
+
+  async addCredential(kind: CredentialKind, name: string): Promise<{ name: string; secret: string }> {
+    requireCredentialName(name)
+    const secret = generateSecret()
+    const hash = await hashSecret(secret)
+    this.exec(() =>
+      this.db.transaction(() => {
+        if (kind === 'subscriber' && this.stmt('SELECT 1 FROM devices WHERE id = ?').get(name)) {
+          throw new HubError('HUB_CREDENTIAL_EXISTS', `MQTT username ${JSON.stringify(name)} belongs to a device: pick another subscriber name`)
+        }
+        if (this.stmt('SELECT 1 FROM credentials WHERE kind = ? AND name = ?').get(kind, name)) {
+          throw new HubError('HUB_CREDENTIAL_EXISTS', `${kind} ${JSON.stringify(name)} already exists: remove it first, or pick another name`)
+        }
+        this.stmt('INSERT INTO credentials (kind, name, secret_hash, created_at) VALUES (?, ?, ?, ?)').run(kind, name, hash, Date.now())
+      }).immediate(),
+    )
+    return { name, secret }
+  }
+
+  /** Same cost and caching advice as verifyDeviceSecret. */
+  async verifyCredential(kind: CredentialKind, name: string, secret: string): Promise<boolean> {
+    if (!isCredentialName(name)) return false
+    const row = this.exec(
+      () => this.stmt('SELECT secret_hash FROM credentials WHERE kind = ? AND name = ?').get(kind, name) as { secret_hash: string } | undefined,
+    )
+    return verifySecret(secret, row?.secret_hash ?? null)
+  }
+
+  /** Ordered by name. */
+  async listCredentials(kind: CredentialKind): Promise<{ name: string; createdAt: number }[]> {
+    const rows = this.exec(() => this.stmt('SELECT name, created_at FROM credentials WHERE kind = ? ORDER BY name').all(kind) as { name: string; created_at: number }[])
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at }))
+  }
+
+  async removeCredential(kind: CredentialKind, name: string): Promise<boolean> {
+    requireCredentialName(name)
+    return this.exec(() => this.stmt('DELETE FROM credentials WHERE kind = ? AND name = ?').run(kind, name).changes > 0)
+  }
+
+  async recordEvent(e: StoredEvent): Promise<boolean> {
+    const sql = 'INSERT OR IGNORE INTO events (device_id, seq, ts, type, body) VALUES (?, ?, ?, ?, ?)'
+    return this.exec(() => this.stmt(sql).run(e.deviceId, e.seq, e.ts, e.type, JSON.stringify(e.event)).changes === 1)
+  }
+
+  /** Newest first (highest seq), at most `limit` (default 100). */
+  async listEvents(deviceId: string, limit = DEFAULT_EVENT_LIMIT): Promise<StoredEvent[]> {
+    const rows = this.exec(() => this.stmt('SELECT * FROM events WHERE device_id = ? ORDER BY seq DESC LIMIT ?').all(deviceId, limit) as EventRow[])
+    return rows.map(toStoredEvent)
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  /** Prepared once per distinct SQL text (a handful: listDevices varies only by filter shape). */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+
+  /** Runs a statement, turning SQLite failures (busy beyond the timeout, disk full, …) into HUB_STORE_FAILED. */
+  private exec<T>(fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof HubError) throw err
+      throw new HubError('HUB_STORE_FAILED', `registry ${this.path}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { DeviceList, DeviceListQuery, DeviceParams, DeviceView, ErrorBody, PredictionBuckets, PredictionsQuery } from '@edgefleet/protocol'
+import { HubError } from '../../errors.ts'
+import type { DeviceRecord } from '../../registry/registry-store.ts'
+
+const HOUR = 3_600_000
+const MINUTE = 60_000
+/** Most buckets one query may ask for. */
+const MAX_BUCKETS = 10_000
+
+/** Devices: list with filters, one device with its counters, its predictions over time. */
+export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('preHandler', app.requireOperator)
+  const view = (d: DeviceRecord) => ({ ...d, counters: app.ingest.counters.get(d.id) })
+
+  app.get('/devices', {
+    schema: { tags: ['devices'], summary: 'List devices', querystring: DeviceListQuery, response: { 200: DeviceList, 401: ErrorBody } },
+  }, async (request) => {
+    const tags = [request.query.tag ?? []].flat()
+    const filter = {
+      ...(tags.length > 0 ? { tags: Object.fromEntries(tags.map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)])) } : {}),
+      ...(request.query.online !== undefined ? { online: request.query.online } : {}),
+    }
+    const devices = (await app.registry.listDevices(filter)).map(view)
+    return { devices, total: devices.length, online: devices.filter((d) => d.online).length }
+  })
+
+  app.get('/devices/:id', {
+    schema: { tags: ['devices'], summary: 'One device with its message counters', params: DeviceParams, response: { 200: DeviceView, 401: ErrorBody, 404: ErrorBody } },
+  }, async (request) => {
+    const device = await app.registry.getDevice(request.params.id)
+    if (!device) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${request.params.id}; list them with GET /api/v1/devices`)
+    return view(device)
+  })
+
+  app.get('/devices/:id/predictions', {
+    schema: {
+      tags: ['devices'],
+      summary: "A device's predictions over time, in buckets (count, mean confidence and latency, labels)",
+      params: DeviceParams,
+      querystring: PredictionsQuery,
+      response: { 200: PredictionBuckets, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+    },
+  }, async (request) => {
+    const { id } = request.params
+    if (!(await app.registry.getDevice(id))) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${id}`)
+    const every = request.query.every ?? MINUTE
+    const to = request.query.to ?? Date.now()
+    // the default window starts on a bucket boundary, so repeated requests see the same buckets
+    const from = request.query.from ?? Math.floor((to - HOUR) / every) * every
+    if (from >= to) throw new HubError('HUB_USAGE', '`from` must be before `to`')
+    if ((to - from) / every > MAX_BUCKETS) throw new HubError('HUB_USAGE', `that is more than ${MAX_BUCKETS} buckets: widen \`every\` or narrow the range`)
+    const buckets = await app.telemetry.aggregatePredictions({ deviceId: id, from, to, everyMs: every })
+    return { deviceId: id, from, to, every, total: buckets.reduce((n, b) => n + b.count, 0), buckets }
+  })
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { influxdAvailable, startInfluxd, type TestInfluxd } from './test-influxd.ts'
+import { InfluxTelemetry } from './influx-telemetry.ts'
+import { SqliteTelemetry } from './sqlite-telemetry.ts'
+import type { PredictionPoint, TelemetryStore } from './telemetry-store.ts'
+
+/** One implementation under the contract suite: a place per test file, a store per name in it. */
+export interface StoreHarness {
+  name: 'sqlite' | 'influxdb'
+  available: boolean
+  start(): Promise<void>
+  /** opens the store called `name` (the same name opens the same data again) */
+  open(name: string): Promise<TelemetryStore>
+  stop(): Promise<void>
+}
+
+/** SQLite files in a temp directory. */
+export function sqliteHarness(): StoreHarness {
+  let dir = ''
+  return {
+    name: 'sqlite',
+    available: true,
+    async start() {
+      dir = await mkdtemp(join(tmpdir(), 'edgefleet-telemetry-'))
+    },
+    open: (name) => SqliteTelemetry.open(join(dir, `${name}.db`)),
+    async stop() {
+      if (dir) await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Databases in a private influxd (or EDGEFLEET_TEST_INFLUX_URL's); one run's names never meet another's. */
+export function influxHarness(): StoreHarness {
+  let server: TestInfluxd | null = null
+  const run = randomUUID().slice(0, 8)
+  return {
+    name: 'influxdb',
+    available: influxdAvailable(),
+    async start() {
+      server = await startInfluxd()
+      if (!server) throw new Error('influxd disappeared between the availability check and the start')
+    },
+    open: (name) => InfluxTelemetry.open(`${server!.url}/t_${run}_${name}`),
+    async stop() {
+      await server?.stop()
+    },
+  }
+}
+
+/** The gas-sensor model's classes (UCI gas sensor array drift data). */
+export const GAS_LABELS = ['Ethanol', 'Ethylene', 'Ammonia', 'Acetaldehyde', 'Acetone', 'Toluene'] as const
+
+/** A deterministic PRNG (mulberry32), so that data sets are the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** What one `pred` message of the gas-sensor model turns into: `n` predictions, readings 10 ms apart. */
+export function gasMessage(o: { deviceId: string; seq: number; ts: number; n: number; stepMs?: number; version?: string }): PredictionPoint[] {
+  const random = prng(o.seq * 7919 + o.deviceId.length)
+  return Array.from({ length: o.n }, (_, index) => {
+    const classIndex = Math.floor(random() * GAS_LABELS.length)
+    return {
+      deviceId: o.deviceId,
+      seq: o.seq,
+      index,
+      ts: o.ts + index * (o.stepMs ?? 10),
+      model: 'gas-sensor',
+      version: o.version ?? '1.0.0',
+      readingId: `${o.deviceId}:${o.seq}:${index}`,
+      label: GAS_LABELS[classIndex],
+      classIndex,
+      confidence: Math.round((0.4 + 0.6 * random()) * 1000) / 1000,
+      latencyMs: Math.round((0.01 + 0.03 * random()) * 10000) / 10000,
+    }
+  })
+}
