@@ -1,39 +1,31 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto'
 
 /**
  * Secrets for devices, subscribers and operators: 32 random bytes shown once, stored only as a salted
- * scrypt hash in the self-describing format `scrypt$N$r$p$<salt>$<hash>` (salt 16 bytes, hash 32
- * bytes, both base64url), so parameters can be raised later without invalidating stored hashes.
+ * hash in a self-describing format.
  *
- * Cost: N=16384, r=8, p=1 uses 16 MiB and takes ~40 ms per hash on one core (measured on the
- * development machine, Node 20). It runs on libuv's thread pool, so the event loop stays free, but a
- * reconnect storm is bounded by pool size × 25 verifications/s: callers may cache a positive result
- * for the life of a connection (never a negative one, and never across a secret rotation).
+ * New hashes are `sha256$<salt>$<hash>` (SHA-256 over salt ‖ secret). Every secret is generated here
+ * with 256 bits of entropy, so a slow password KDF buys nothing against guessing (2^256 candidates)
+ * while it costs ~40 ms of CPU per connect: a hub restart with 5 000 devices reconnecting would spend
+ * minutes in scrypt. SHA-256 verifies in microseconds. `scrypt$N$r$p$<salt>$<hash>` hashes (N=16384,
+ * r=8, p=1, as first shipped) still verify, so stored credentials keep working.
  */
 
-const PARAMS = { N: 16384, r: 8, p: 1 } as const
 const SALT_BYTES = 16
-const HASH_BYTES = 32
 const SECRET_BYTES = 32
 /** scrypt needs 128·N·r bytes; leave headroom above Node's 32 MiB default for stored N up to 2^17 */
 const MAX_MEM = 256 * 1024 * 1024
 
-/**
- * Verified against when the identity is unknown, so that an unknown id costs the same scrypt work as
- * a known one (no timing oracle for which ids exist). No secret hashes to it.
- */
-const DUMMY = parseHash(`scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${'A'.repeat(22)}$${'A'.repeat(43)}`)!
 
 /** A fresh secret: 32 random bytes, base64url (43 characters, no padding). */
 export function generateSecret(): string {
   return randomBytes(SECRET_BYTES).toString('base64url')
 }
 
-/** Hashes `secret` with a fresh random salt, in the `scrypt$N$r$p$salt$hash` format. */
+/** Hashes `secret` with a fresh random salt, in the `sha256$salt$hash` format. */
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES)
-  const hash = await derive(secret, salt, PARAMS)
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`
+  return `sha256$${salt.toString('base64url')}$${sha256(salt, secret).toString('base64url')}`
 }
 
 /**
@@ -41,10 +33,28 @@ export async function hashSecret(secret: string): Promise<string> {
  * same work is done against a dummy hash and the answer is false. A malformed stored hash is false.
  */
 export async function verifySecret(secret: string, stored: string | null): Promise<boolean> {
+  if (stored?.startsWith('sha256$')) {
+    const [, salt, hash] = stored.split('$')
+    const saltBytes = Buffer.from(salt ?? '', 'base64url')
+    const expected = Buffer.from(hash ?? '', 'base64url')
+    const actual = sha256(saltBytes, secret)
+    return saltBytes.length === SALT_BYTES && expected.length === actual.length && timingSafeEqual(actual, expected)
+  }
   const parsed = stored === null ? null : parseHash(stored)
-  const target = parsed ?? DUMMY
-  const actual = await derive(secret, target.salt, target.params, target.hash.length)
-  return timingSafeEqual(actual, target.hash) && parsed !== null
+  if (stored === null) {
+    // unknown identity: the same (cheap) work as a known one, then false
+    timingSafeEqual(sha256(DUMMY_SALT, secret), sha256(DUMMY_SALT, ''))
+    return false
+  }
+  if (!parsed) return false
+  const actual = await derive(secret, parsed.salt, parsed.params, parsed.hash.length)
+  return timingSafeEqual(actual, parsed.hash)
+}
+
+const DUMMY_SALT = Buffer.alloc(SALT_BYTES)
+
+function sha256(salt: Buffer, secret: string): Buffer {
+  return createHash('sha256').update(salt).update(secret, 'utf8').digest()
 }
 
 interface ParsedHash {
@@ -64,7 +74,7 @@ function parseHash(stored: string): ParsedHash | null {
   return { params: { N, r, p }, salt, hash }
 }
 
-function derive(secret: string, salt: Buffer, params: ScryptOptions, length = HASH_BYTES): Promise<Buffer> {
+function derive(secret: string, salt: Buffer, params: ScryptOptions, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, length, { ...params, maxmem: MAX_MEM }, (err, key) => (err ? reject(err) : resolve(key)))
   })
