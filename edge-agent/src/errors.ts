@@ -1,7 +1,19 @@
 import type { ErrorCode } from '@edgefleet/protocol'
 
 /** Agent-only codes that never cross the wire. */
-export type AgentLocalCode = 'AGENT_USAGE' | 'AGENT_BACKEND_UNAVAILABLE' | 'AGENT_SOURCE_FAILED' | 'AGENT_OUTPUT_FAILED'
+export type AgentLocalCode =
+  | 'AGENT_USAGE'
+  | 'AGENT_BACKEND_UNAVAILABLE'
+  | 'AGENT_SOURCE_FAILED'
+  | 'AGENT_OUTPUT_FAILED'
+  /** the hub refused the device's credentials (CONNACK 4 or 5) or its client id (CONNACK 2) */
+  | 'AGENT_HUB_AUTH_FAILED'
+  /** the hub's broker refused the connection for good (unacceptable protocol version) */
+  | 'AGENT_HUB_REFUSED'
+  /** another live agent holds the state directory */
+  | 'AGENT_STATE_LOCKED'
+  /** the outbox or state directory cannot be read or written (disk full, permissions, foreign device) */
+  | 'AGENT_OUTBOX_FAILED'
 
 /** Every error the agent raises: a stable code and a message that says what to do next. */
 export class AgentError extends Error {

@@ -44,7 +44,10 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
   await app.register(operatorAuthPlugin)
-  await app.register(brokerPlugin, { host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort })
+  await app.register(brokerPlugin, {
+    host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
+    broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
+  })
   await app.register(healthRoutes)
   await app.register(deviceRoutes, { prefix: '/api/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

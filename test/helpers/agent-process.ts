@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@edgefleet/models'
 
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli')
 
 export interface ProcessResult {
   code: number | null
@@ -14,7 +12,7 @@ export interface ProcessResult {
 /** Runs a repository CLI (`edge-agent/src/cli/main.ts`, …) as a real process with tsx. */
 export function runCli(entry: string, args: readonly string[], o: { stdin?: string; env?: NodeJS.ProcessEnv; signalAfter?: (p: { stdout: string }) => boolean } = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsxCli, join(REPO_ROOT, entry), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, entry), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...o.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type AddressInfo } from 'node:net'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@edgefleet/models'
 
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli')
 
 /** Free loopback ports (asked of the OS, then released: a restarted hub can bind the same ones). */
 export async function freePorts(n: number): Promise<number[]> {
@@ -29,8 +27,9 @@ export interface HubProcess {
 /** Starts `edgefleet hub` as a real process and waits until it says it is ready. */
 export function startHubProcess(o: { dataDir: string; ports: number[]; extraArgs?: string[] }): Promise<HubProcess> {
   const [http, mqtt, ws] = o.ports as [number, number, number]
+  // one process (node with tsx's loader), so a signal reaches the hub itself
   const child = spawn(process.execPath, [
-    tsxCli, join(REPO_ROOT, 'hub/src/cli/main.ts'), 'hub', '--data-dir', o.dataDir,
+    '--import', 'tsx', join(REPO_ROOT, 'hub/src/cli/main.ts'), 'hub', '--data-dir', o.dataDir,
     '--http-port', String(http), '--mqtt-port', String(mqtt), '--ws-port', String(ws), '--log-level', 'warn', ...(o.extraArgs ?? []),
   ], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

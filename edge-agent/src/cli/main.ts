@@ -49,6 +49,14 @@ program
   .option('--scores', 'include every class score in each prediction')
   .option('--summary', 'print a summary (throughput, accuracy per source, rejections) to stderr at the end')
   .option('--json', 'print the summary as JSON')
+  .option('--hub <url>', 'also send predictions and status to the hub\'s MQTT broker, mqtt://host:1883 or ws://host:port/path (or $EDGEFLEET_HUB_URL); local output continues unless --format none')
+  .option('--device-id <id>', 'this device\'s id on the hub (or $EDGEFLEET_DEVICE_ID)')
+  .option('--secret <secret>', 'the device\'s secret for the hub; prefer $EDGEFLEET_DEVICE_SECRET or --config, as other users can see command lines')
+  .option('--state-dir <dir>', 'where the outbox of unsent messages and the message numbering live (default .edgefleet-agent/<device-id>)')
+  .option('--status-interval <s>', `seconds between status messages to the hub (default ${RUN_DEFAULTS.statusInterval})`, num)
+  .option('--keepalive <s>', `MQTT keepalive with the hub, seconds (default ${RUN_DEFAULTS.keepalive}); the hub sees the device offline about 1.5× this after it vanishes`, num)
+  .option('--outbox-max-mb <mb>', `bound on the on-disk outbox, MiB (default ${RUN_DEFAULTS.outboxMaxMb}); when full the oldest predictions are dropped first and counted`, num)
+  .option('--drain-timeout <s>', `at the end of a run, seconds spent sending what the outbox holds (default ${RUN_DEFAULTS.drainTimeout}); the rest goes on the next run; a second Ctrl-C cuts it short`, num)
   .option('--config <file>', 'JSON file with any of these settings (camelCase keys); flags override it')
   .addOption(new Option('--log-level <level>', `log level on stderr (default ${RUN_DEFAULTS.logLevel})`).choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
   .action(async (flags: Record<string, unknown>) => {
@@ -81,7 +89,8 @@ program
 try {
   await program.parseAsync(process.argv)
 } catch (err) {
-  process.exitCode = exitCodeFor(err)
+  // exit now: a source blocked on input (stdin held open, a broker still connecting) must not keep a failed run alive
+  process.exit(exitCodeFor(err))
 }
 
 function exitCodeFor(err: unknown): number {

@@ -13,6 +13,8 @@ import { CsvSource } from '../sources/csv-source.ts'
 import { JsonlSource } from '../sources/jsonl-source.ts'
 import { MqttSource } from '../sources/mqtt-source.ts'
 import type { Rejection, Source } from '../sources/source.ts'
+import type { HubLink, UplinkFigures } from '../uplink/hub-link.ts'
+import { closeHubUplink, formatUplinkSummary, openHubUplink, teeSink, type HubUplink } from './hub-uplink.ts'
 import type { RunConfig } from './run-config.ts'
 import { formatSummary } from './summary.ts'
 
@@ -33,14 +35,26 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
   const model = new TabularModel(loaded.manifest, loaded.backend)
   logger.info({ model: `${loaded.manifest.name}@${loaded.manifest.version}`, backend: loaded.backend.kind, selfTestVectors: loaded.selfTest.vectors }, 'model loaded and self-tested')
 
+  const stats = new AgentStats()
+  let uplink: HubUplink | undefined
+  try {
+    uplink = config.hub ? await openHubUplink(config, loaded.manifest, loaded.backend.kind, stats, logger) : undefined
+  } catch (err) {
+    await loaded.backend.close()
+    throw err
+  }
+
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  // the hub refused the device (wrong secret): stop reading, and exit with its error below
+  uplink?.link.on('fatal', stop)
 
   const out: Writable | undefined = config.format === 'none' ? undefined : config.out ? createWriteStream(config.out, { highWaterMark: OUT_BUFFER_BYTES }) : process.stdout
   if (out) out.on('error', (err) => { logger.error({ err: err.message }, 'cannot write predictions'); controller.abort() })
-  const sink: PredictionSink = !out ? { write() {}, async close() {} } : config.format === 'pretty' ? new PrettySink(out) : new JsonlSink(out, out !== process.stdout)
+  const local: PredictionSink = !out ? { write() {}, async close() {} } : config.format === 'pretty' ? new PrettySink(out) : new JsonlSink(out, out !== process.stdout)
+  const sink = uplink ? teeSink(uplink.sink, local) : local
 
   const logged = new Map<string, number>()
   const onReject = (r: Rejection): void => {
@@ -50,9 +64,9 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
     if (n === LOGGED_REJECTIONS_PER_CODE) logger.warn({ code: r.code }, 'further rejections with this code are counted, not logged')
   }
 
-  const stats = new AgentStats()
+  let figures: UplinkFigures | undefined
   try {
-    await runPipeline({
+    const running = runPipeline({
       model,
       sources: buildSources(config, logger),
       sink,
@@ -65,16 +79,31 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
       onReject,
       stats,
     })
+    // a refused device ends the run at once, even while a source waits for input that may never come
+    // (stdin held open, a sensor broker still connecting); the pipeline's late outcome is then moot
+    running.catch(() => {})
+    await (uplink ? Promise.race([running, failureOf(uplink.link)]) : running)
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await sink.close()
-    await loaded.backend.close()
+    if (uplink) figures = await closeHubUplink(uplink.link, logger)
+    // after a refusal the pipeline may still be inside a source: its session stays until the process exits
+    if (!uplink?.link.failure) await loaded.backend.close()
   }
-  if (config.summary || stats.rejectedTotal > 0) {
-    process.stderr.write(io.json ? `${JSON.stringify(stats)}\n` : formatSummary(stats, `${loaded.manifest.name}@${loaded.manifest.version}`, loaded.backend.kind))
+  if (uplink?.link.failure) throw uplink.link.failure
+  if (config.summary || stats.rejectedTotal > 0 || (figures && figures.dropped > 0)) {
+    const name = `${loaded.manifest.name}@${loaded.manifest.version}`
+    process.stderr.write(io.json
+      ? `${JSON.stringify(figures ? { ...stats.toJSON(), uplink: figures } : stats)}\n`
+      : formatSummary(stats, name, loaded.backend.kind) + (figures ? formatUplinkSummary(figures) : ''))
   }
   return stats
+}
+
+/** Rejects with the link's error when the hub refuses the device; otherwise never settles. */
+function failureOf(link: HubLink): Promise<never> {
+  return link.failure ? Promise.reject(link.failure) : new Promise((_resolve, reject) => link.once('fatal', reject))
 }
 
 function buildSources(config: Readonly<RunConfig>, logger: Logger): Source[] {

@@ -26,4 +26,20 @@ describe('loadRunConfig', () => {
   it('names an unreadable config file', () => {
     expect(() => loadRunConfig({ config: '/nonexistent/agent.json' }, {})).toThrow(/cannot read config file \/nonexistent/)
   })
+  it('with --hub, needs a device id and a secret, which may come from the environment', () => {
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], hub: 'mqtt://hub:1883' }, {})).toThrow(/--hub needs --device-id .* and --secret/)
+    const c = loadRunConfig({ model: 'm', csv: ['a'], hub: 'mqtt://hub:1883' }, { EDGEFLEET_DEVICE_ID: 'pi-01', EDGEFLEET_DEVICE_SECRET: 's3cret' })
+    expect(c).toMatchObject({ deviceId: 'pi-01', secret: 's3cret', statusInterval: 30, keepalive: 30, outboxMaxMb: 64, drainTimeout: 5 })
+  })
+  it('names a bad hub URL or device id by flag, without echoing the secret', () => {
+    const err = (() => {
+      try {
+        loadRunConfig({ model: 'm', csv: ['a'], hub: 'http://hub', deviceId: 'a/b', secret: 'hunter2', outboxMaxMb: 0.1 }, {})
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(err?.message).toMatch(/--hub[\s\S]*--device-id[\s\S]*--outbox-max-mb/)
+    expect(err?.message).not.toContain('hunter2')
+  })
 })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { DeviceId } from '@edgefleet/protocol'
 import { AgentError } from '../errors.ts'
 
 /** Settings of `edgefleet-agent run`. Defaults live here, documented once; flags > env > file > defaults. */
@@ -32,6 +33,22 @@ export const RunConfigSchema = Type.Object(
     scores: Type.Boolean(),
     summary: Type.Boolean(),
     logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('silent')]),
+    /** the hub's MQTT broker: predictions (and status) go there too, through the on-disk outbox */
+    hub: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://' })),
+    /** this device's id on the hub: MQTT client id and user name */
+    deviceId: Type.Optional(DeviceId),
+    /** the device's secret (MQTT password); never logged or echoed */
+    secret: Type.Optional(Type.String({ minLength: 1 })),
+    /** outbox and seq directory (default `.edgefleet-agent/<deviceId>`) */
+    stateDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** seconds between retained status messages */
+    statusInterval: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    /** MQTT keepalive, seconds */
+    keepalive: Type.Integer({ minimum: 5, maximum: 65_535 }),
+    /** bound on the on-disk outbox, MiB */
+    outboxMaxMb: Type.Number({ minimum: 0.5, maximum: 1_048_576 }),
+    /** seconds spent sending what the outbox holds when the run ends */
+    drainTimeout: Type.Number({ minimum: 0, maximum: 3600 }),
   },
   { additionalProperties: false },
 )
@@ -53,6 +70,10 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
   scores: false,
   summary: false,
   logLevel: 'warn',
+  statusInterval: 30,
+  keepalive: 30,
+  outboxMaxMb: 64,
+  drainTimeout: 5,
 }
 
 /** Environment variables read by `run` (lower precedence than flags). */
@@ -63,6 +84,9 @@ export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
   mqttUsername: 'EDGEFLEET_MQTT_USERNAME',
   mqttPassword: 'EDGEFLEET_MQTT_PASSWORD',
   logLevel: 'EDGEFLEET_LOG_LEVEL',
+  hub: 'EDGEFLEET_HUB_URL',
+  deviceId: 'EDGEFLEET_DEVICE_ID',
+  secret: 'EDGEFLEET_DEVICE_SECRET',
 }
 
 const check = Compile(RunConfigSchema)
@@ -84,6 +108,10 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   const config = merged as RunConfig
   if (config.csv.length + config.jsonl.length === 0 && !config.stdin && !config.mqttUrl) {
     throw new AgentError('AGENT_USAGE', 'no source of readings: give --csv FILE, --jsonl FILE, --stdin or --mqtt-url URL')
+  }
+  if (config.hub && (!config.deviceId || !config.secret)) {
+    const missing = [!config.deviceId && '--device-id (or $EDGEFLEET_DEVICE_ID)', !config.secret && '--secret (or $EDGEFLEET_DEVICE_SECRET)'].filter(Boolean)
+    throw new AgentError('AGENT_USAGE', `--hub needs ${missing.join(' and ')}: the hub admits devices by id and secret`)
   }
   return Object.freeze(config)
 }

@@ -97,6 +97,7 @@ export async function readCsvFile(o: CsvSourceOptions, features: readonly string
         pos = nl + 1
       }
       for (let nl = buf.indexOf(NEWLINE, pos); nl !== -1; nl = buf.indexOf(NEWLINE, pos)) {
+        if (signal.aborted) return
         const end = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl
         if (!(await reader.line(buf, pos, end))) return
         pos = nl + 1

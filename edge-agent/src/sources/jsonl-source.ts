@@ -33,6 +33,9 @@ export class JsonlSource implements Source {
     const mapper = new FeatureMapper(ctx.features)
     const pacer = this.o.rate ? new Pacer(this.o.rate) : undefined
     let lineNo = 0
+    // an idle stdin would otherwise keep the reader waiting after a stop signal
+    const stop = (): void => void stream.destroy()
+    ctx.signal.addEventListener('abort', stop, { once: true })
     try {
       for await (const line of splitLines(stream, ctx.signal)) {
         lineNo++
@@ -60,6 +63,7 @@ export class JsonlSource implements Source {
       if (ctx.signal.aborted) return
       throw new AgentError('AGENT_SOURCE_FAILED', `reading ${this.name} failed: ${(cause as Error).message}`, { cause })
     } finally {
+      ctx.signal.removeEventListener('abort', stop)
       if (!fromStdin) stream.destroy()
     }
   }

@@ -73,6 +73,7 @@ export class MqttSource implements Source {
       this.o.logger?.info({ url: this.o.url, topic: this.o.topic }, 'listening for sensor readings')
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }))
     }
-    await client.endAsync()
+    // force-close a client that never connected (aborted while connecting), or its socket lingers
+    await client.endAsync(!client.connected)
   }
 }

@@ -16,17 +16,35 @@ export function hubServerOptions(command: Command): Command {
     .option('--log-level <level>', `fatal, error, warn, info, debug or silent (default ${d.logLevel})`)
 }
 
+/**
+ * Adds the external-broker flags. Only `edgefleet hub` takes them: the demo's agents log in with
+ * registry secrets, which only the embedded broker checks.
+ */
+export function externalBrokerOptions(command: Command): Command {
+  return command
+    .option(
+      '--broker <url>',
+      'connect to this MQTT broker (mqtt://host:port, mqtts://, ws://, wss://) instead of embedding one; the broker then authenticates ' +
+        'devices (user name = device id) and restricts their topics: for Mosquitto use an acl_file with ' +
+        '`pattern write ef/v1/dev/%u/<status|pred|drift|samples|labels|events>`, `pattern read ef/v1/dev/%u/<desired|cmd>`, ' +
+        'the hub\'s user with `topic readwrite ef/v1/#` and `use_username_as_clientid true`. --mqtt-port and --ws-port are then unused',
+    )
+    .option('--broker-username <name>', 'the hub\'s user name at the external broker (env EDGEFLEET_BROKER_USERNAME)')
+    .option('--broker-password <secret>', 'the hub\'s password at the external broker (prefer env EDGEFLEET_BROKER_PASSWORD: flags show in ps)')
+}
+
 /** `edgefleet hub`. */
 export function registerHubCommand(program: Command): void {
-  hubServerOptions(program.command('hub').description('run the hub: embedded MQTT broker (TCP and WebSocket), REST API, registry and telemetry'))
+  externalBrokerOptions(hubServerOptions(program.command('hub').description('run the hub: embedded MQTT broker (TCP and WebSocket) or a client of an external one (--broker), REST API, registry and telemetry')))
     .action(async (flags: Record<string, unknown>) => {
       const config = loadHubConfig(flags)
       // the server (fastify, aedes, SQLite) loads only for commands that run it
       const { startHub, untilSignal } = await import('./hub-server.ts')
       const hub = await startHub(config)
+      const mqtt = hub.wsUrl === null ? `  MQTT     ${hub.mqttUrl}  (external broker: devices connect there)\n` : `  MQTT     ${hub.mqttUrl}\n  MQTT/WS  ${hub.wsUrl}\n`
       process.stdout.write(
         `edgefleet hub ready\n  API      ${hub.httpUrl}/api/v1  (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
-          `  MQTT     ${hub.mqttUrl}\n  MQTT/WS  ${hub.wsUrl}\n  data     ${hub.config.dataDir}\nCtrl-C stops it.\n`,
+          `${mqtt}  data     ${hub.config.dataDir}\nCtrl-C stops it.\n`,
       )
       const signal = await untilSignal()
       process.stdout.write(`${signal}: shutting down\n`)

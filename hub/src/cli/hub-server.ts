@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { build } from '../app.ts'
 import type { HubConfig } from '../config.ts'
+import { redactUrl } from '../broker/first-connect.ts'
 import { HubError } from '../errors.ts'
 
 /** A running hub: its app and where it listens. */
@@ -8,8 +9,10 @@ export interface RunningHub {
   app: FastifyInstance
   config: Readonly<HubConfig>
   httpUrl: string
+  /** where devices connect: the embedded broker's TCP listener, or the external broker (`--broker`) */
   mqttUrl: string
-  wsUrl: string
+  /** the embedded broker's WebSocket listener; null with an external broker */
+  wsUrl: string | null
   close(): Promise<void>
 }
 
@@ -28,8 +31,8 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
       app,
       config,
       httpUrl: `http://${config.host}:${httpPort}`,
-      mqttUrl: `mqtt://${config.host}:${ports.mqttPort}`,
-      wsUrl: `ws://${config.host}:${ports.wsPort}/mqtt`,
+      mqttUrl: config.broker ? redactUrl(config.broker) : `mqtt://${config.host}:${ports.mqttPort}`,
+      wsUrl: config.broker ? null : `ws://${config.host}:${ports.wsPort}/mqtt`,
       close: () => app.close(),
     }
   } catch (err) {

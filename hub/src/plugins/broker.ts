@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { HubBroker } from '../broker/broker.ts'
 import { EmbeddedBroker } from '../broker/embedded-broker.ts'
+import { ExternalBroker } from '../broker/external-broker.ts'
 import { Ingest } from '../ingest/ingest.ts'
 import { HubMetrics } from '../metrics.ts'
 
@@ -16,6 +17,11 @@ export interface BrokerOptions {
   host: string
   mqttPort: number
   wsPort: number
+  /** an external broker's URL: the hub connects to it as a client instead of embedding aedes */
+  broker?: string | undefined
+  /** the hub's credentials at the external broker */
+  brokerUsername?: string | undefined
+  brokerPassword?: string | undefined
 }
 
 /**
@@ -26,15 +32,18 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   let broker: HubBroker | undefined
   const metrics = new HubMetrics(() => broker?.connectedDevices().size ?? 0)
   const ingest = new Ingest({ registry: app.registry, telemetry: app.telemetry }, app.log, metrics.observeIngest)
-  broker = await EmbeddedBroker.create({
-    ...o,
-    registry: app.registry,
-    ingest,
-    logger: app.log,
-    onPresence: (deviceId, online) => {
-      app.registry.updatePresence(deviceId, { online, at: Date.now() }).catch((err: Error) => app.log.error({ deviceId, err: err.message }, 'presence update failed'))
-    },
-  })
+  broker = o.broker
+    ? // presence arrives as retained status messages and last wills, which ingest stores
+      new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ingest, registry: app.registry, logger: app.log })
+    : await EmbeddedBroker.create({
+        ...o,
+        registry: app.registry,
+        ingest,
+        logger: app.log,
+        onPresence: (deviceId, online) => {
+          app.registry.updatePresence(deviceId, { online, at: Date.now() }).catch((err: Error) => app.log.error({ deviceId, err: err.message }, 'presence update failed'))
+        },
+      })
   app.decorate('broker', broker)
   app.decorate('ingest', ingest)
   app.decorate('metrics', metrics)

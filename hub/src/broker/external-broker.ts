@@ -1,0 +1,229 @@
+import { allDevicesFilter, decodeChannel, TOPIC_PREFIX, UPLINK_CHANNELS } from '@edgefleet/protocol'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { HubError } from '../errors.ts'
+import type { Ingest } from '../ingest/ingest.ts'
+import type { RegistryStore } from '../registry/registry-store.ts'
+import { ackAfterStore, deliver, type Delivery } from './ack-after-store.ts'
+import type { HubBroker } from './broker.ts'
+import { redactUrl, waitForFirstConnect } from './first-connect.ts'
+import { ReconnectBackoff } from './reconnect-backoff.ts'
+
+/** Options of {@link ExternalBroker}. */
+export interface ExternalBrokerOptions {
+  /** the broker: mqtt://, mqtts://, ws:// or wss:// URL */
+  url: string
+  /** the hub's user name and password at the broker */
+  username?: string
+  password?: string
+  /** client id of the hub's persistent session (default `edgefleet-hub`); one running hub per id */
+  clientId?: string
+  ingest: Pick<Ingest, 'handle'>
+  /** only registered devices' messages are ingested, as only they can log in to the embedded broker */
+  registry: Pick<RegistryStore, 'getDevice'>
+  logger: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }
+  /** how long start() waits for the broker before it fails (default 10 s) */
+  connectTimeoutMs?: number
+  /** first and longest delay between reconnect attempts (default 1 s and 30 s) */
+  reconnect?: { initialMs: number; maxMs: number }
+}
+
+/** How long the broker keeps the hub's session (subscriptions, queued messages) while the hub is away. */
+const SESSION_EXPIRY_S = 7 * 24 * 3600
+const CLOSE_TIMEOUT_MS = 5000
+
+/**
+ * The hub as a client of an existing broker (Mosquitto, EMQX, HiveMQ) instead of the embedded aedes.
+ *
+ * Authentication and authorisation are the broker's job in this mode: it must admit each device with
+ * its own user name (= device id) and password, and restrict topics as hub/src/auth/acl.ts does. For
+ * Mosquitto (`password_file` from `mosquitto_passwd`, and `use_username_as_clientid true` so that no
+ * one takes over a device's session by its client id), this `acl_file` says the same:
+ *
+ * ```
+ * pattern write ef/v1/dev/%u/status      # … and pred, drift, samples, labels, events: own uplink only
+ * pattern read ef/v1/dev/%u/desired      # … and cmd: own downlink only
+ * user <hub user>
+ * topic readwrite ef/v1/#
+ * user <alert subscriber>                # one block per subscriber
+ * topic read ef/v1/alerts/#
+ * ```
+ *
+ * Mosquitto drops a refused publish (MQTT 5: PUBACK 0x87) and never delivers what a reader may not
+ * read (it grants the SUBSCRIBE itself). Pattern lines apply to every user, so device ids and other
+ * user names must not collide. While the hub is away the broker queues for its session: raise
+ * Mosquitto's `max_queued_messages` (default 1000, then it drops) and turn on `persistence` so a
+ * broker restart keeps them.
+ *
+ * Only devices in the hub's registry are ingested: a device must exist at the broker (user name and
+ * password) and at the hub (`edgefleet device add`); messages of others are acknowledged and dropped.
+ *
+ * Delivery: the hub keeps a persistent MQTT 5 session (clean start off, a stable client id) with QoS 1
+ * subscriptions to every device's uplink channels, and acknowledges each message only after ingest
+ * has stored it (./ack-after-store.ts), so a hub that is down or crashes loses nothing the broker
+ * still holds. Presence comes from the devices' retained `status` and their last wills, which ingest
+ * stores like any status. The hub cannot disconnect a device here: that is done at the broker.
+ */
+export class ExternalBroker implements HubBroker {
+  readonly kind = 'external' as const
+  private client: MqttClient | undefined
+  private readonly online = new Set<string>()
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly backoff: ReconnectBackoff
+  /** the last message could not be stored: keep backing off reconnects until one is stored */
+  private storeFailing = false
+  private ignored = 0
+  private rejected = 0
+
+  /** Does no I/O: {@link start} connects. */
+  constructor(private readonly o: ExternalBrokerOptions) {
+    this.backoff = new ReconnectBackoff(o.reconnect?.initialMs ?? 1000, o.reconnect?.maxMs ?? 30_000)
+  }
+
+  /** Messages on topics that are no device uplink topic, ignored since start. */
+  get ignoredMessages(): number {
+    return this.ignored
+  }
+
+  /** Device messages the hub refused for good (e.g. from a device it does not know), dropped since start. */
+  get rejectedMessages(): number {
+    return this.rejected
+  }
+
+  async start(): Promise<{ mqttPort: number | null; wsPort: number | null }> {
+    const { o } = this
+    const url = redactUrl(o.url)
+    const tracked: Pick<Ingest, 'handle'> = { handle: (...args) => this.track(this.ingestKnown(...args)) }
+    const options: IClientOptions = {
+      protocolVersion: 5, // mqtt.js honours customHandleAcks with MQTT 5 only
+      clean: false,
+      clientId: o.clientId ?? 'edgefleet-hub',
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+      reconnectPeriod: this.backoff.initialMs,
+      reconnectOnConnackError: true,
+      connectTimeout: Math.min(o.connectTimeoutMs ?? 10_000, 30_000),
+      customHandleAcks: ackAfterStore(tracked, {
+        onDelivered: (d) => this.onDelivered(d),
+        onStoreFailed: (err, topic) => this.onStoreFailed(err, topic),
+      }),
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+    }
+    const client = mqtt.connect(o.url, options)
+    this.client = client
+    client.on('error', (err) => o.logger.error({ broker: url, err: err.message }, 'MQTT broker connection error'))
+    client.on('offline', () => o.logger.warn({ broker: url }, 'lost the MQTT broker; reconnecting'))
+    client.on('reconnect', () => {
+      client.options.reconnectPeriod = this.backoff.next()
+    })
+    client.on('connect', (connack) => {
+      if (!this.storeFailing) this.reset()
+      o.logger.info({ broker: url, sessionPresent: connack.sessionPresent }, 'connected to the external MQTT broker')
+    })
+    // QoS 0 messages bypass customHandleAcks: nothing to acknowledge, store them as they come
+    client.on('message', (topic, payload, packet) => {
+      if (packet.qos !== 0) return
+      deliver(tracked, topic, payload).then(
+        (d) => this.onDelivered(d),
+        (err: Error) => o.logger.warn({ topic, err: err.message }, 'store failed for a QoS 0 message; it is lost'),
+      )
+    })
+    try {
+      await waitForFirstConnect(client, url, o.connectTimeoutMs ?? 10_000)
+      const filters = UPLINK_CHANNELS.map((channel) => allDevicesFilter(channel))
+      await client.subscribeAsync(filters, { qos: 1 }).catch((cause: unknown) => {
+        throw new HubError('HUB_BROKER_UNREACHABLE', `the MQTT broker at ${url} refused the hub's subscriptions (${filters.join(', ')}): give the hub's user readwrite access to ${TOPIC_PREFIX}/# in the broker's ACL`, { cause })
+      })
+    } catch (err) {
+      this.client = undefined
+      await client.endAsync(true)
+      throw err
+    }
+    return { mqttPort: null, wsPort: null }
+  }
+
+  publish(topic: string, payload: string, options: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
+    if (!this.client) return Promise.reject(new HubError('HUB_BROKER_UNREACHABLE', `not connected to the MQTT broker at ${redactUrl(this.o.url)}: start the broker connection first`))
+    return this.client.publishAsync(topic, payload, { qos: options.qos ?? 1, retain: options.retain ?? false }).then(() => undefined)
+  }
+
+  /** Devices whose last status (retained, or their last will) said online. */
+  connectedDevices(): ReadonlySet<string> {
+    return new Set(this.online)
+  }
+
+  /** An external broker cannot be forced from here: revoke the device's credentials at the broker. */
+  disconnect(deviceId: string): void {
+    this.o.logger.warn(
+      { deviceId, broker: redactUrl(this.o.url) },
+      'cannot disconnect a device from an external broker: remove its user at the broker (Mosquitto: delete it from password_file, then SIGHUP mosquitto) to keep it out',
+    )
+  }
+
+  async close(): Promise<void> {
+    const client = this.client
+    this.client = undefined
+    // a second end() is a no-op while the first is pending, so a stuck one is cut by destroying the socket
+    if (client) await within(client.endAsync(false), CLOSE_TIMEOUT_MS, async () => void client.stream.destroy())
+    await within(Promise.allSettled([...this.inflight]), CLOSE_TIMEOUT_MS, async () => {})
+  }
+
+  /** The broker admits whoever it knows; a device removed from the registry (or never added) is refused here. */
+  private async ingestKnown(...[deviceId, channel, payload]: Parameters<Ingest['handle']>): ReturnType<Ingest['handle']> {
+    if (!(await this.o.registry.getDevice(deviceId))) {
+      throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${JSON.stringify(deviceId)} is not registered at the hub`)
+    }
+    return this.o.ingest.handle(deviceId, channel, payload)
+  }
+
+  private onDelivered(d: Delivery): void {
+    if (d.kind === 'ignored') {
+      this.ignored++
+      if (this.ignored <= 10 || this.ignored % 1000 === 0) this.o.logger.warn({ topic: d.topic, count: this.ignored }, 'ignored a message on a topic that is no device uplink topic')
+      return
+    }
+    if (d.kind === 'rejected') {
+      this.online.delete(d.deviceId)
+      this.rejected++
+      if (this.rejected <= 10 || this.rejected % 1000 === 0) {
+        this.o.logger.warn({ deviceId: d.deviceId, channel: d.channel, code: d.error.code, count: this.rejected }, `dropped a device message: ${d.error.message} (the broker admits this device: add it with \`edgefleet device add\` or remove its user at the broker)`)
+      }
+      return
+    }
+    this.storeFailing = false
+    this.reset()
+    if (d.channel !== 'status' || d.result.outcome === 'invalid') return
+    // already validated by ingest; presence is the state the device (or its last will) last reported
+    const online = decodeChannel('status', d.payload).state === 'online'
+    if (online) this.online.add(d.deviceId)
+    else this.online.delete(d.deviceId)
+  }
+
+  private onStoreFailed(err: Error, topic: string): void {
+    this.storeFailing = true
+    this.o.logger.warn({ topic, err: err.message }, 'store failed; the message stays unacknowledged and the broker redelivers it after a reconnect')
+    this.client?.stream.destroy()
+  }
+
+  private reset(): void {
+    this.backoff.reset()
+    if (this.client) this.client.options.reconnectPeriod = this.backoff.initialMs
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p)
+    const forget = (): void => void this.inflight.delete(p)
+    p.then(forget, forget)
+    return p
+  }
+}
+
+/** Waits for `p`, or runs `fallback` when it takes longer than `ms`. */
+async function within(p: Promise<unknown>, ms: number, fallback: () => Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms)
+  })
+  const outcome = await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late])
+  clearTimeout(timer)
+  if (outcome === 'late') await fallback()
+}
