@@ -25,25 +25,24 @@ export class DeviceCounters {
     this.entry(deviceId).invalid++
   }
 
-  /**
-   * Counts a valid message; returns false when its seq was seen recently (a QoS 1 redelivery or a
-   * resend after reconnect). Storage stays idempotent regardless: this only keeps the counters honest.
-   */
-  message(deviceId: string, seq: number | undefined): boolean {
-    const c = this.entry(deviceId)
-    c.messages++
-    if (seq === undefined) return true
-    if (c.recent.has(seq)) {
-      c.duplicates++
-      return false
-    }
-    c.recent.add(seq)
-    if (c.recent.size > RECENT_SEQS) c.recent.delete(c.recent.values().next().value!)
-    return true
+  /** True when this seq was stored recently: a QoS 1 redelivery or a resend after a reconnect. */
+  seen(deviceId: string, seq: number | undefined): boolean {
+    return seq !== undefined && (this.byDevice.get(deviceId)?.recent.has(seq) ?? false)
   }
 
-  predictions(deviceId: string, n: number): void {
-    this.entry(deviceId).predictions += n
+  /**
+   * Counts a valid message once it has been handled (stored). Only then is its seq remembered: a
+   * message whose store failed is not a duplicate when it comes again. Storage is idempotent anyway;
+   * this keeps the counters honest.
+   */
+  handled(deviceId: string, seq: number | undefined, duplicate: boolean, predictions: number): void {
+    const c = this.entry(deviceId)
+    c.messages++
+    c.predictions += predictions
+    if (duplicate) c.duplicates++
+    if (seq === undefined || c.recent.has(seq)) return
+    c.recent.add(seq)
+    if (c.recent.size > RECENT_SEQS) c.recent.delete(c.recent.values().next().value!)
   }
 
   forget(deviceId: string): void {

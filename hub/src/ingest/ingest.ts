@@ -65,10 +65,11 @@ export class Ingest {
       return { outcome: 'invalid', code, message: (err as Error).message }
     }
     const seq = 'seq' in message ? message.seq : undefined
-    const fresh = this.counters.message(deviceId, seq)
+    const fresh = !this.counters.seen(deviceId, seq)
     const handler = HANDLERS[channel] as Handler<UplinkChannel>
+    // a store failure throws here, before the seq is remembered: the resend then counts as new
     const { predictions = 0 } = await handler(this.ctx, message, fresh)
-    this.counters.predictions(deviceId, predictions)
+    this.counters.handled(deviceId, seq, !fresh, predictions)
     return fresh ? { outcome: 'stored', predictions } : { outcome: 'duplicate' }
   }
 
