@@ -110,6 +110,36 @@ describe('ingest', () => {
   })
 })
 
+/** An MQTT 3.1.1 CONNECT packet, encoded by hand so the test controls exactly what the client sends. */
+function connectPacket(clientId: string, username: string, password: string, keepaliveS: number): Buffer {
+  const str = (v: string): Buffer => {
+    const b = Buffer.from(v, 'utf8')
+    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b])
+  }
+  // protocol name, level 4, flags: username | password | clean session, keepalive
+  const variable = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2, keepaliveS >> 8, keepaliveS & 0xff])])
+  const body = Buffer.concat([variable, str(clientId), str(username), str(password)])
+  return Buffer.concat([Buffer.from([0x10, body.length]), body])
+}
+
+describe('presence', () => {
+  it('a device that goes silent shows offline within 1.5× its keepalive', async () => {
+    const { createConnection } = await import('node:net')
+    const port = Number(new URL(mqttUrl).port)
+    const socket = createConnection({ host: '127.0.0.1', port })
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())))
+    const connack = new Promise<Buffer>((resolve) => socket.once('data', resolve))
+    socket.write(connectPacket('dev-a', 'dev-a', secrets['dev-a']!, 1))
+    expect([...(await connack)]).toEqual([0x20, 2, 0, 0])
+    expect((await device('dev-a')).online).toBe(true)
+    const silentSince = performance.now()
+    // no PINGREQ ever: the broker gives up on it after 1.5 × 1 s [MQTT-3.1.2-24], not before the keepalive
+    const closedAt = await closed
+    expect(closedAt - silentSince).toBeGreaterThanOrEqual(1000)
+    await expect.poll(async () => (await device('dev-a')).online, { timeout: 2000 }).toBe(false)
+  })
+})
+
 describe('REST API', () => {
   it('refuses requests without an operator token and documents itself', async () => {
     expect((await app.inject({ url: '/api/v1/devices' })).statusCode).toBe(401)

@@ -93,3 +93,17 @@ describe('hub and agents, as real processes on real data', () => {
     expect(await storedPredictions(second, token, 'pi-k')).toBe(rows(1) + rows(4))
   })
 })
+
+describe('edgefleet hub process lifecycle', () => {
+  it('refuses a port that is taken with a clear error, and exits 0 on SIGTERM after a clean shutdown', async () => {
+    const dataDir = tempDir('ef-hub-life-')
+    const ports = await freePorts(3)
+    const h = await hub(dataDir, ports)
+    const clash = await runCli('hub/src/cli/main.ts', ['hub', '--data-dir', tempDir('ef-hub-clash-'), '--http-port', String(ports[0]), '--mqtt-port', '0', '--ws-port', '0'])
+    expect(clash.code).toBe(1)
+    expect(clash.stderr).toContain('HUB_PORT_IN_USE')
+    expect(clash.stderr).toContain(`port ${ports[0]}`)
+    expect(clash.stderr).toContain('--http-port')
+    expect(await h.stop('SIGTERM')).toBe(0)
+  })
+})
