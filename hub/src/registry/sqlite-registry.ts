@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { isDeviceId } from '@edgefleet/protocol'
 import { HubError } from '../errors.ts'
+import { openSqlite } from '../sqlite/open-sqlite.ts'
 import { isCredentialName, requireCredentialName, requireDeviceId } from './identifiers.ts'
 import { migrate } from './migrations.ts'
 import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
@@ -10,7 +9,6 @@ import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_P
 import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
-const BUSY_TIMEOUT_MS = 5000
 const DEFAULT_EVENT_LIMIT = 100
 
 /**
@@ -28,18 +26,12 @@ export class SqliteRegistry implements RegistryStore {
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
   static async open(path: string): Promise<SqliteRegistry> {
-    let db: Database.Database | undefined
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      db = new Database(path)
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-      db.pragma('journal_mode = WAL')
-      // in WAL mode NORMAL loses no committed transaction on an application crash, only on power loss
-      db.pragma('synchronous = NORMAL')
-      migrate(db, path)
-      return new SqliteRegistry(db, path)
+      return openSqlite(path, (db) => {
+        migrate(db, path)
+        return new SqliteRegistry(db, path)
+      })
     } catch (err) {
-      db?.close()
       if (err instanceof HubError) throw err
       throw new HubError('HUB_STORE_FAILED', `cannot open the registry ${path}: ${(err as Error).message}; check the path and its permissions`, { cause: err })
     }

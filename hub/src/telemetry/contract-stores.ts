@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { mulberry32 } from '@edgefleet/protocol'
 import { influxdAvailable, startInfluxd, type TestInfluxd } from './test-influxd.ts'
 import { InfluxTelemetry } from './influx-telemetry.ts'
 import { SqliteTelemetry } from './sqlite-telemetry.ts'
@@ -54,21 +55,10 @@ export function influxHarness(): StoreHarness {
 /** The gas-sensor model's classes (UCI gas sensor array drift data). */
 export const GAS_LABELS = ['Ethanol', 'Ethylene', 'Ammonia', 'Acetaldehyde', 'Acetone', 'Toluene'] as const
 
-/** A deterministic PRNG (mulberry32), so that data sets are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** What one `pred` message of the gas-sensor model turns into: `n` predictions, readings 10 ms apart. */
 export function gasMessage(o: { deviceId: string; seq: number; ts: number; n: number; stepMs?: number; version?: string }): PredictionPoint[] {
-  const random = prng(o.seq * 7919 + o.deviceId.length)
+  const random = mulberry32(o.seq * 7919 + o.deviceId.length)
   return Array.from({ length: o.n }, (_, index) => {
     const classIndex = Math.floor(random() * GAS_LABELS.length)
     return {

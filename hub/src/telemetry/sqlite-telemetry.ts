@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { HubError } from '../errors.ts'
+import { openSqlite } from '../sqlite/open-sqlite.ts'
 import { ensureTelemetrySchema, type AggregateRow, type LabelCountRow } from './sqlite-schema.ts'
 import {
   checkBucketWidth, checkPredictionPoints, checkRetentionDays, checkTimeRange, closedError, retentionCutoff,
@@ -17,7 +16,6 @@ export interface SqliteTelemetryOptions {
   onError?: (err: unknown) => void
 }
 
-const BUSY_TIMEOUT_MS = 5000
 const HOUR_MS = 3_600_000
 /** rows per retention-delete transaction, so a large purge never holds the event loop for long */
 const DELETE_CHUNK = 10_000
@@ -62,18 +60,12 @@ export class SqliteTelemetry implements TelemetryStore {
 
   /** Opens (creating directory, file and schema when missing) the telemetry store at `path`. */
   static async open(path: string, options: SqliteTelemetryOptions = {}): Promise<SqliteTelemetry> {
-    let db: Database.Database | undefined
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      db = new Database(path)
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
-      db.pragma('journal_mode = WAL')
-      // in WAL mode NORMAL loses no committed transaction on an application crash, only on power loss
-      db.pragma('synchronous = NORMAL')
-      ensureTelemetrySchema(db, path)
-      return new SqliteTelemetry(db, path, options)
+      return openSqlite(path, (db) => {
+        ensureTelemetrySchema(db, path)
+        return new SqliteTelemetry(db, path, options)
+      })
     } catch (err) {
-      db?.close()
       if (err instanceof HubError) throw err
       throw new HubError('HUB_TELEMETRY_UNAVAILABLE', `cannot open the telemetry store ${path}: ${(err as Error).message}; check the path and its permissions`, { cause: err })
     }
