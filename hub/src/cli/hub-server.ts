@@ -41,13 +41,22 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
   }
 }
 
-/** Resolves when SIGINT or SIGTERM arrives. */
+/**
+ * Resolves when SIGINT or SIGTERM arrives. While the caller shuts down, a repeat of the signal within
+ * a second is ignored (a terminal's Ctrl-C reaches every process of the group, and npm and pnpm
+ * forward it again); a later one forces an exit, for a shutdown that hangs.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let first = 0
     const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on)
-      process.off('SIGTERM', on)
-      resolve(signal)
+      if (first === 0) {
+        first = Date.now()
+        resolve(signal)
+      } else if (Date.now() - first > 1000) {
+        process.stderr.write(`${signal} again: exiting without finishing the shutdown\n`)
+        process.exit(130)
+      }
     }
     process.on('SIGINT', on)
     process.on('SIGTERM', on)
