@@ -246,6 +246,12 @@ function report(r: Results): void {
       const ofRaw = `(${pct(kb(hub, 'rssAfterGcKB'), kb(raw, 'rssAfterGcKB'))})`.padStart(8)
       line(`${int(n, 57)} | ${fix(kb(raw, 'rssAfterGcKB'), 18)} ${fix(kb(hub, 'rssAfterGcKB'), 5)} ${ofRaw} | ${fix(kb(raw, 'heapUsedKB'), 22)} ${fix(kb(hub, 'heapUsedKB'), 4)} | ${fix(raw.connectS, 14)} ${fix(hub.connectS, 4)}${failed}`)
     }
+    // the cost of each further device, free of whatever the first connections brought along
+    for (let i = 1; i < r.idle.length; i++) {
+      const [a, b] = [r.idle[i - 1]!, r.idle[i]!]
+      const marginal = (x: IdleFigures, y: IdleFigures): number => (y.after.rssAfterGcKB - x.after.rssAfterGcKB) / (y.devices - x.devices)
+      line(`  RSS KB per device from ${a.n} to ${b.n}: raw ${marginal(a.raw, b.raw).toFixed(1)}, hub ${marginal(a.hub, b.hub).toFixed(1)}`)
+    }
     for (const { n, raw, hub } of r.idle) {
       const mb = (v: number): string => `${(v / 1024).toFixed(0)}`
       line(`  RSS MB before → after ${n} (after GC; without GC): raw ${mb(raw.before.rssAfterGcKB)} → ${mb(raw.after.rssAfterGcKB)} (${mb(raw.before.rssKB)} → ${mb(raw.after.rssKB)}), hub ${mb(hub.before.rssAfterGcKB)} → ${mb(hub.after.rssAfterGcKB)} (${mb(hub.before.rssKB)} → ${mb(hub.after.rssKB)})`)
