@@ -32,7 +32,10 @@ const INSERT_SQL = `INSERT OR IGNORE INTO predictions
 export class SqliteTelemetry implements TelemetryStore {
   readonly kind = 'sqlite'
   private readonly statements = new Map<string, Database.Statement>()
-  private readonly insertMany: (points: readonly PredictionPoint[], cutoff: number | null) => void
+  private readonly insertMany: (groups: readonly (readonly PredictionPoint[])[], cutoff: number | null) => void
+  /** writes waiting for the next group commit, with their callers */
+  private pending: { points: readonly PredictionPoint[]; resolve: () => void; reject: (err: unknown) => void }[] = []
+  private flushScheduled = false
   private retentionDays = 0
   private timer: NodeJS.Timeout | undefined
   private purging: Promise<void> | undefined
@@ -45,8 +48,8 @@ export class SqliteTelemetry implements TelemetryStore {
     private readonly options: SqliteTelemetryOptions,
   ) {
     const insert = db.prepare(INSERT_SQL)
-    this.insertMany = db.transaction((points: readonly PredictionPoint[], cutoff: number | null) => {
-      for (const p of points) {
+    this.insertMany = db.transaction((groups: readonly (readonly PredictionPoint[])[], cutoff: number | null) => {
+      for (const p of groups.flat()) {
         // an expired point would only be deleted by the next purge: InfluxDB refuses it too
         if (cutoff !== null && p.ts < cutoff) continue
         insert.run(
@@ -71,10 +74,35 @@ export class SqliteTelemetry implements TelemetryStore {
     }
   }
 
+  /**
+   * Group commit: every write that arrives in the same turn of the event loop goes into one
+   * transaction, and each caller's promise resolves when that transaction has committed. One commit
+   * per message cost ~55 % of the hub's ingest time (bench/RESULTS.md, Hub ingest).
+   */
   async writePredictions(points: readonly PredictionPoint[]): Promise<void> {
     this.assertOpen()
     checkPredictionPoints(points)
-    if (points.length > 0) this.insertMany(points, retentionCutoff(this.retentionDays))
+    if (points.length === 0) return
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ points, resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    try {
+      this.insertMany(batch.map((b) => b.points), retentionCutoff(this.retentionDays))
+      for (const b of batch) b.resolve()
+    } catch (err) {
+      for (const b of batch) b.reject(err)
+    }
   }
 
   async countPredictions(q: PredictionQuery = {}): Promise<number> {
@@ -141,6 +169,7 @@ export class SqliteTelemetry implements TelemetryStore {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.flush()
     clearInterval(this.timer)
     this.timer = undefined
     await this.purging?.catch(() => {})
