@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { dataPaths, REPO_ROOT, requireDataPath, resolveDataDir } from '@edgefleet/models'
 import type { HubConfig } from '../config.ts'
@@ -37,16 +36,18 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
     const subscriber = await freshCredential(hub, 'subscriber', DEMO_SUBSCRIBER)
 
     const batches = readdirSync(gasDir).filter((f) => /^batch\d+\.csv$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
-    const tsxCli = createRequire(import.meta.url).resolve('tsx/cli')
     devices.forEach((device, i) => {
       const files = batches.filter((_, k) => k % devices.length === i).map((f) => join(gasDir, f))
       const args = [
-        tsxCli, join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
+        // one process per agent (node with tsx's loader), so stopping it stops the agent itself
+        '--import', 'tsx', join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
         '--hub', hub.mqttUrl, '--device-id', device.id, '--state-dir', join(config.dataDir, 'agents', device.id),
         '--columns', 'gas,concentration,*', '--label-column', 'gas', '--rate', String(o.rate), '--format', 'none',
         ...files.flatMap((f) => ['--csv', f]),
       ]
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EDGEFLEET_DEVICE_SECRET: device.secret } })
+      // own process group: a terminal's Ctrl-C reaches only the demo, which then stops each agent with
+      // one SIGTERM so it drains its outbox (a second signal would cut the drain short)
+      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, EDGEFLEET_DEVICE_SECRET: device.secret } })
       agents.push(child)
     })
 
