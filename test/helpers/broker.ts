@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Server } from 'node:net'
 import { Aedes, type AuthenticateError } from 'aedes'
+import { freePorts } from './free-ports.ts'
 
 export interface TestBroker {
   url: string
@@ -50,11 +51,6 @@ export async function startBroker(o: BrokerOptions = {}): Promise<TestBroker> {
   }
 }
 
+
 /** A loopback port that nothing listens on (yet): for a broker that starts after its clients. */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+export const freePort = async (): Promise<number> => (await freePorts(1))[0]!

@@ -1,19 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@edgefleet/models'
 
 
-/** Free loopback ports (asked of the OS, then released: a restarted hub can bind the same ones). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => resolve(s))
-  })))
-  const ports = servers.map((s) => (s.address() as AddressInfo).port)
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
-  return ports
-}
 
 export interface HubProcess {
   httpUrl: string
@@ -55,3 +44,5 @@ export function startHubProcess(o: { dataDir: string; ports: number[]; extraArgs
     void exited.then((code) => reject(new Error(`hub exited (${code}) before it was ready:\n${stderr}`)))
   })
 }
+
+export { freePorts } from './free-ports.ts'

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
+import { freePorts } from './free-ports.ts'
 
 /** A private Mosquitto on a loopback port. */
 export interface TestMosquitto {
@@ -108,17 +109,6 @@ export async function startMosquitto(o: MosquittoOptions): Promise<TestMosquitto
   return { url: `mqtt://127.0.0.1:${port}`, port, stop }
 }
 
-/** A loopback port the OS hands out as free right now. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 async function waitForListener(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
@@ -156,3 +146,5 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   }
   clearTimeout(timer)
 }
+
+const freePort = async (): Promise<number> => (await freePorts(1))[0]!

@@ -1,16 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net'
+import { freePorts } from '../test-support/free-ports.ts'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { ExternalBroker } from './external-broker.ts'
 import { redactUrl } from './first-connect.ts'
 
-/** The parts that need no broker; test/hub-external-broker.test.ts runs it against Mosquitto. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 function broker(url: string) {
   const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() }
@@ -21,7 +13,7 @@ function broker(url: string) {
 
 describe('ExternalBroker', () => {
   it('fails start with HUB_BROKER_UNREACHABLE naming the URL and what to check, after the bounded wait', async () => {
-    const port = await closedPort()
+    const port = (await freePorts(1))[0]!
     const { b } = broker(`mqtt://hub:s3cret@127.0.0.1:${port}`)
     const err = await b.start().catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'HUB_BROKER_UNREACHABLE', statusCode: 503 })

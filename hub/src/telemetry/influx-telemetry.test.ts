@@ -1,21 +1,13 @@
-import { createServer, type AddressInfo } from 'node:net'
+import { freePorts } from '../test-support/free-ports.ts'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { influxdAvailable, startInfluxd, type TestInfluxd } from './test-influxd.ts'
 import { gasMessage } from './contract-stores.ts'
 import { InfluxTelemetry } from './influx-telemetry.ts'
 
-/** A loopback port with nobody listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 describe('InfluxTelemetry', () => {
   it('says which InfluxDB it cannot reach, without its password', async () => {
-    const url = `http://edge:hunter2@127.0.0.1:${await closedPort()}/edgefleet`
+    const url = `http://edge:hunter2@127.0.0.1:${(await freePorts(1))[0]!}/edgefleet`
     const err = await InfluxTelemetry.open(url).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'HUB_TELEMETRY_UNAVAILABLE', statusCode: 503 })
     expect((err as Error).message).toContain(`http://edge:***@127.0.0.1:`)

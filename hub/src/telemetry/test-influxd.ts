@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
+import { freePorts } from '../test-support/free-ports.ts'
 import { join } from 'node:path'
 
 /** A reachable InfluxDB 1.x server for tests. */
@@ -90,19 +90,6 @@ function influxdConfig(dir: string, httpPort: number, rpcPort: number): string {
   ].join('\n')
 }
 
-/** Ports the OS hands out as free right now (all held at once so that they differ). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer()
-      s.once('error', reject)
-      s.listen(0, '127.0.0.1', () => resolve(s))
-    })),
-  )
-  const ports = servers.map((s) => (s.address() as AddressInfo).port)
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
-  return ports
-}
 
 async function waitForPing(url: string, child: ChildProcess | null): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS
