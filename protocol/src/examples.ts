@@ -35,8 +35,8 @@ export const examples = {
   },
   drift: {
     v: 1, deviceId: 'pi-kitchen-01', seq: 43, ts, model, window: { start: ts - 60_000, end: ts, count: 200 },
-    features: [{ name: 's01_dr', count: 200, missing: 0, sum: 2e6, sumSq: 2.1e10, min: 900, max: 50_000,
-      bins: [0, 50, 50, 50, 50, 0], le: [0, 50, 100, 150, 200], lt: [0, 50, 100, 150, 200] }],
+    features: [{ name: 's01_dr', count: 200, missing: 0, mean: 10_000, m2: 1.1e10, min: 900, max: 50_000,
+      bins: [0, 50, 50, 50, 50, 0], ties: [[0, 1], [4, 1]] }],
     outputs: { classCounts: [40, 40, 30, 30, 30, 30], confidenceBins: [0, 0, 0, 0, 0, 0, 0, 10, 40, 150], entropySum: 12.5 },
   },
   samples: {
@@ -55,7 +55,11 @@ export const examples = {
 export const alertExample: Alert = {
   v: 1, id: 'al-1', ts, kind: 'data-drift', state: 'raised', severity: 'warning', model, scope: 'device',
   deviceId: 'pi-kitchen-01', window: { start: ts - 600_000, end: ts, count: 1000 },
-  signals: [{ feature: 's01_dr', metric: 'psi', value: 0.41, threshold: 0.2 }],
+  signals: [
+    { feature: 's01_dr', metric: 'psi', value: 0.41, threshold: 0.2 },
+    { feature: 's01_dr', metric: 'ks', value: 0.31, threshold: 0.17, pValue: 0.0004 },
+    { metric: 'drift-share', value: 0.023, threshold: 0.1 },
+  ],
   message: '3 of 128 features drifted (psi): s01_dr, s02_dr, s05_dr',
 }
 

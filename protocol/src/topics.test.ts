@@ -39,13 +39,16 @@ describe('alert topics', () => {
   const fleetAlert = alertTopic({ model: 'gas-sensor', deviceId: null, kind: 'prediction-drift' })
 
   it('round-trips, including fleet scope', () => {
-    expect(fleetAlert).toBe('ef/v1/alerts/gas-sensor/_fleet/prediction-drift')
+    expect(fleetAlert).toBe('ef/v1/alerts/drift/gas-sensor/_fleet/prediction-drift')
     expect(parseAlertTopic(fleetAlert)).toEqual({ model: 'gas-sensor', deviceId: null, kind: 'prediction-drift' })
     expect(parseAlertTopic(deviceAlert)).toEqual({ model: 'gas-sensor', deviceId: 'pi-01', kind: 'data-drift' })
+    expect(parseAlertTopic('ef/v1/alerts/gas-sensor/pi-01/data-drift')).toBeNull()
   })
   it('a subscriber takes all, one model or one device with standard wildcards', () => {
     const all = [deviceAlert, otherDevice, otherModel, fleetAlert]
     expect(all.filter((t) => topicMatches(alertFilters.all(), t))).toEqual(all)
+    expect(all.filter((t) => topicMatches(alertFilters.drift(), t))).toEqual(all)
+    expect(topicMatches(alertFilters.drift(), 'ef/v1/alerts/rollout/gas-sensor/_fleet/aborted')).toBe(false)
     expect(all.filter((t) => topicMatches(alertFilters.model('gas-sensor'), t))).toEqual([deviceAlert, otherDevice, fleetAlert])
     expect(all.filter((t) => topicMatches(alertFilters.device('pi-01'), t))).toEqual([deviceAlert, otherModel])
     expect(all.filter((t) => topicMatches(alertFilters.fleet('gas-sensor'), t))).toEqual([fleetAlert])

@@ -11,12 +11,13 @@ import { TOPIC_PREFIX } from './version.ts'
  *   ef/v1/dev/{deviceId}/events            device → hub   deploy progress, errors, command results
  *   ef/v1/dev/{deviceId}/desired           hub → device   retained desired model state
  *   ef/v1/dev/{deviceId}/cmd               hub → device   commands
- *   ef/v1/alerts/{model}/{scope}/{kind}    hub → subscribers; scope = device id or `_fleet`
+ *   ef/v1/alerts/drift/{model}/{scope}/{kind}  hub → subscribers; scope = device id or `_fleet`
  *   ef/v1/sensors/{deviceId}/{sensor}      sensors → agent readings (device-local or hub broker)
  *
- * Alert subscriptions with standard wildcards: everything `ef/v1/alerts/#`; one model
- * `ef/v1/alerts/gas-sensor/#`; one device `ef/v1/alerts/+/dev-7/#`; one model's fleet-level alerts
- * `ef/v1/alerts/gas-sensor/_fleet/#`.
+ * Alert subscriptions with standard wildcards: every alert `ef/v1/alerts/#`; drift alerts
+ * `ef/v1/alerts/drift/#`; one model `ef/v1/alerts/drift/gas-sensor/#`; one device
+ * `ef/v1/alerts/drift/+/dev-7/#`; one model's fleet-level alerts `ef/v1/alerts/drift/gas-sensor/_fleet/#`.
+ * The `drift` level names the alert category, so later categories (rollouts, jobs) get their own subtree.
  */
 
 export const UPLINK_CHANNELS = ['status', 'pred', 'drift', 'samples', 'labels', 'events'] as const
@@ -32,6 +33,9 @@ export const FLEET_SCOPE = '_fleet' as const
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
 const ALERT_KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const
+/** Category level of drift alerts under `ef/v1/alerts/`. */
+const ALERT_CATEGORY = 'drift'
+const DRIFT_ALERTS = `${TOPIC_PREFIX}/alerts/${ALERT_CATEGORY}`
 const SENSOR_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 export type AlertTopicKind = (typeof ALERT_KINDS)[number]
@@ -94,22 +98,23 @@ export interface AlertTopic {
 export function alertTopic(a: AlertTopic): string {
   const scope = a.deviceId === null ? FLEET_SCOPE : requireLevel(a.deviceId, DEVICE_ID, 'device id')
   if (!(ALERT_KINDS as readonly string[]).includes(a.kind)) throw new TypeError(`invalid alert kind ${JSON.stringify(a.kind)}`)
-  return `${TOPIC_PREFIX}/alerts/${requireLevel(a.model, MODEL_NAME, 'model name')}/${scope}/${a.kind}`
+  return `${TOPIC_PREFIX}/alerts/${ALERT_CATEGORY}/${requireLevel(a.model, MODEL_NAME, 'model name')}/${scope}/${a.kind}`
 }
 
-/** Filters for alert subscriptions: all, one model's, one device's, or one model's fleet-level alerts. */
+/** Filters for alert subscriptions: all alerts, all drift alerts, one model's, one device's, one model's fleet-level. */
 export const alertFilters = {
   all: (): string => `${TOPIC_PREFIX}/alerts/#`,
-  model: (model: string): string => `${TOPIC_PREFIX}/alerts/${requireLevel(model, MODEL_NAME, 'model name')}/#`,
-  device: (deviceId: string): string => `${TOPIC_PREFIX}/alerts/+/${requireLevel(deviceId, DEVICE_ID, 'device id')}/#`,
-  fleet: (model: string): string => `${TOPIC_PREFIX}/alerts/${requireLevel(model, MODEL_NAME, 'model name')}/${FLEET_SCOPE}/#`,
+  drift: (): string => `${DRIFT_ALERTS}/#`,
+  model: (model: string): string => `${DRIFT_ALERTS}/${requireLevel(model, MODEL_NAME, 'model name')}/#`,
+  device: (deviceId: string): string => `${DRIFT_ALERTS}/+/${requireLevel(deviceId, DEVICE_ID, 'device id')}/#`,
+  fleet: (model: string): string => `${DRIFT_ALERTS}/${requireLevel(model, MODEL_NAME, 'model name')}/${FLEET_SCOPE}/#`,
 } as const
 
 /** Parses a concrete alert topic; `null` when it is not one. */
 export function parseAlertTopic(topic: string): AlertTopic | null {
   const parts = topic.split('/')
-  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'alerts') return null
-  const [, , , model, scope, kind] = parts as [string, string, string, string, string, string]
+  if (parts.length !== 7 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'alerts' || parts[3] !== ALERT_CATEGORY) return null
+  const [, , , , model, scope, kind] = parts as [string, string, string, string, string, string, string]
   if (!MODEL_NAME.test(model) || !(ALERT_KINDS as readonly string[]).includes(kind)) return null
   if (scope === FLEET_SCOPE) return { model, deviceId: null, kind: kind as AlertTopicKind }
   if (!DEVICE_ID.test(scope)) return null

@@ -17,6 +17,7 @@ describe('featureReference', () => {
     expect(ref.edges[1]).toBeGreaterThan(3.5)
     expect(ref.edges[1]).toBeLessThan(3.5 + 1e-6)
     expect(ref.proportions).toEqual([0, 1, 0])
+    expect(ref.edgeMass).toEqual([1, 0])
     expect(ref).toMatchObject({ mean: 3.5, std: 0, min: 3.5, max: 3.5, missingRate: 0 })
   })
 
@@ -26,6 +27,8 @@ describe('featureReference', () => {
     expect(ref.edges.slice(0, 3)).toEqual([0, 1, 2])
     expect(ref.edges).toHaveLength(4)
     expect(ref.proportions).toEqual([0, 0.5, 0.3, 0.2, 0])
+    // every value sits on an edge; the closing edge holds none
+    expect(ref.edgeMass).toEqual([0.5, 0.3, 0.2, 0])
     expect(ref.mean).toBeCloseTo(0.7, 12)
   })
 
@@ -43,8 +46,9 @@ describe('featureReference', () => {
     expect(ref.proportions[0]).toBe(0)
     expect(ref.proportions[ref.proportions.length - 1]).toBe(0)
     expect(sum(ref.proportions)).toBeCloseTo(1, 12)
-    // the tied zeros all sit in the first bin
+    // the tied zeros all sit in the first bin, and on its opening edge
     expect(ref.proportions[1]).toBeGreaterThanOrEqual(0.4)
+    expect(ref.edgeMass![0]).toBeCloseTo(0.4, 12)
     // the proportions are what binIndex gives, so the agent's counts compare like with like
     const counts = new Array(ref.proportions.length).fill(0)
     for (const v of values) counts[binIndex(ref.edges, v)]++

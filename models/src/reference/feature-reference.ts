@@ -18,6 +18,9 @@ const MAX_BINS = 64
  *   constant column `v` gives edges `[v, v + max(|v|, 1)·1e-9]` and proportions `[0, 1, 0]`, so any
  *   other value at run time lands in underflow or overflow.
  *
+ * `edgeMass` is the share of present values exactly equal to each edge, so the KS statistic can compare
+ * `<` and `<=` at every edge exactly (ties, constant and discrete columns).
+ *
  * NaN and ±Infinity count as missing: they go into `missingRate` and into no bin; proportions are over
  * the present values. A column with no present values gets edges `[0, 1e-9]`, all-zero proportions,
  * zero statistics and `missingRate` 1 (0 for an empty column).
@@ -29,23 +32,52 @@ export function featureReference(name: string, values: ArrayLike<number>, bins: 
   const present = presentValues(values)
   const missingRate = values.length === 0 ? 0 : (values.length - present.length) / values.length
   if (present.length === 0) {
-    return { name, edges: [0, aboveValue(0)], proportions: [0, 0, 0], mean: 0, std: 0, min: 0, max: 0, missingRate }
+    return { name, edges: [0, aboveValue(0)], proportions: [0, 0, 0], edgeMass: [0, 0], mean: 0, std: 0, min: 0, max: 0, missingRate }
   }
   const sorted = present.sort()
   const edges = referenceEdges(sorted, bins)
   const counts = new Array<number>(edges.length + 1).fill(0)
   for (const v of sorted) counts[binIndex(edges, v)]!++
+  const ties = edgeTies(sorted, edges)
   const { mean, std } = meanStd(sorted)
   return {
     name,
     edges,
     proportions: counts.map((c) => c / sorted.length),
+    edgeMass: ties.map((c) => c / sorted.length),
     mean,
     std,
     min: sorted[0]!,
     max: sorted[sorted.length - 1]!,
     missingRate,
   }
+}
+
+/** How many of the sorted values equal each edge, by binary search (edges are observed values, or just above one). */
+function edgeTies(sorted: Float64Array, edges: readonly number[]): number[] {
+  return edges.map((e) => upperBound(sorted, e) - lowerBound(sorted, e))
+}
+
+function lowerBound(sorted: Float64Array, x: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+function upperBound(sorted: Float64Array, x: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 function presentValues(values: ArrayLike<number>): Float64Array {

@@ -18,6 +18,10 @@ export const DriftState = Type.Object(
     state: Type.Union([Type.Literal('ok'), Type.Literal('drifting'), Type.Literal('unknown')]),
     /** features currently flagged by the agent's own evaluation */
     features: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 }),
+    /** alert kinds the agent's own evaluation currently raises */
+    kinds: Type.Optional(Type.Array(Type.Enum(['data-drift', 'prediction-drift', 'confidence-drop'] as const), { maxItems: 3 })),
+    /** windows evaluated since the model was loaded */
+    windows: Type.Optional(Count),
     since: Type.Optional(Timestamp),
   },
   { additionalProperties: false },
@@ -96,22 +100,28 @@ export const Predictions = Type.Object(
 
 const BinCounts = Type.Array(Count, { maxItems: Limits.bins + 2 })
 
-/** Constant-size summary of one numeric feature over one window; mergeable by addition (min/max by min/max). */
+/**
+ * Constant-size summary of one numeric feature over one window, binned on the reference edges of the
+ * model's manifest (K+1 edges). Mergeable exactly: counts add, min/max by min/max, mean and m2 by the
+ * parallel-variance formula (Chan et al.). The counts of values <= and < each edge, which an exact-up-to-
+ * binning KS statistic needs, follow from `bins` and `ties` (see `@edgefleet/models` `edgeCounts`).
+ */
 export const FeatureSummary = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 128 }),
+    /** present (finite) values */
     count: Count,
+    /** NaN, infinite or absent values */
     missing: Count,
-    sum: Finite,
-    sumSq: Type.Number({ minimum: 0 }),
+    mean: Finite,
+    /** sum of squared deviations from the mean (Welford's M2); variance = m2 / count */
+    m2: Type.Number({ minimum: 0 }),
     min: Type.Union([Finite, Type.Null()]),
     max: Type.Union([Finite, Type.Null()]),
-    /** K+2 counts over the reference edges: underflow, K bins, overflow */
+    /** K+2 counts over the reference edges: underflow, K bins (edges[i-1] <= x < edges[i], last closed), overflow */
     bins: BinCounts,
-    /** K+1 counts: values <= edges[i] */
-    le: BinCounts,
-    /** K+1 counts: values < edges[i] */
-    lt: BinCounts,
+    /** values exactly equal to an edge, as [edge index, count] pairs (sparse: only edges with ties) */
+    ties: Type.Array(Type.Tuple([Type.Integer({ minimum: 0, maximum: Limits.bins }), Count]), { maxItems: Limits.bins + 1 }),
   },
   { additionalProperties: false },
 )
@@ -249,6 +259,8 @@ export type Predictions = Type.Static<typeof Predictions>
 export type Detection = Type.Static<typeof Detection>
 export type FeatureSummary = Type.Static<typeof FeatureSummary>
 export type DriftSummary = Type.Static<typeof DriftSummary>
+export type OutputSummary = Type.Static<typeof OutputSummary>
+export type DriftState = Type.Static<typeof DriftState>
 export type Samples = Type.Static<typeof Samples>
 export type Labels = Type.Static<typeof Labels>
 export type DeviceEvent = Type.Static<typeof DeviceEvent>

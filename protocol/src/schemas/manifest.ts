@@ -108,6 +108,8 @@ export const FeatureReference = Type.Object(
     edges: Type.Array(Finite, { minItems: 2, maxItems: Limits.bins + 1 }),
     /** K+2 proportions: below edges[0], the K bins (edges[i] <= x < edges[i+1], last bin closed), above the last edge */
     proportions: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 3, maxItems: Limits.bins + 2 }),
+    /** K+1 proportions of values exactly equal to each edge (ties), for exact KS at the edges; absent = none */
+    edgeMass: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { maxItems: Limits.bins + 1 })),
     mean: Finite,
     std: Type.Number({ minimum: 0 }),
     min: Finite,

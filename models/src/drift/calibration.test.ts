@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import type { ReferenceStatistics } from '@edgefleet/protocol'
+import { featureReference } from '../reference/feature-reference.ts'
+import { outputReference } from '../reference/output-reference.ts'
+import { ladderRung, ThresholdCalibrator } from './calibration.ts'
+import { DriftJudge } from './drift-judge.ts'
+import { DriftWindow } from './drift-window.ts'
+import { DEFAULT_DRIFT_POLICY } from './policy.ts'
+import { normals } from './test-data.ts'
+
+const F = 8
+const N = 3000
+/** A reference of F independent normal features and a 3-class classifier's outputs. */
+function reference(): ReferenceStatistics {
+  const probs: number[] = []
+  for (let i = 0; i < N; i++) probs.push(...softmaxRow(i))
+  return {
+    sampleCount: N,
+    source: 'test',
+    features: Array.from({ length: F }, (_, j) => featureReference(`f${j}`, normals(N, 1000 + j))),
+    outputs: outputReference(probs, 3),
+  }
+}
+
+function softmaxRow(i: number, sharp = 4): number[] {
+  const z = [Math.sin(i) * sharp, Math.cos(i * 1.7) * sharp, Math.sin(i * 0.3) * sharp]
+  const m = Math.max(...z)
+  const e = z.map((v) => Math.exp(v - m))
+  const s = e.reduce((a, b) => a + b)
+  return e.map((v) => v / s)
+}
+
+/** A window of `n` fresh samples: features normal (shifted by `shift` σ), outputs like the reference's or blurred. */
+function window(n: number, seed: number, shift = 0, sharp = 4) {
+  const w = new DriftWindow(reference().features, 3)
+  const cols = Array.from({ length: F }, (_, j) => normals(n, seed * 100 + j, shift))
+  for (let i = 0; i < n; i++) w.add(i, cols.map((c) => c[i]!), 0, softmaxRow(seed * 7919 + i, sharp))
+  return w.take()
+}
+
+describe('thresholds calibrated by resampling the reference', () => {
+  const ref = reference()
+  const judge = new DriftJudge(ref, DEFAULT_DRIFT_POLICY)
+
+  it('are wider for small windows than for large ones', () => {
+    const c = new ThresholdCalibrator(ref, DEFAULT_DRIFT_POLICY)
+    const small = c.at(50)
+    const large = c.at(2000)
+    expect(small.features[0]!.psi).toBeGreaterThan(large.features[0]!.psi * 5)
+    expect(small.features[0]!.ks).toBeGreaterThan(large.features[0]!.ks * 2)
+    // deterministic: the same reference and seed give the same thresholds anywhere
+    expect(new ThresholdCalibrator(ref, DEFAULT_DRIFT_POLICY).at(50)).toEqual(small)
+  })
+
+  it('rarely flag clean windows (about 1 − quantile per feature) and never call them data drift', () => {
+    let flagged = 0
+    let dataDrift = 0
+    const windows = 200
+    for (let s = 0; s < windows; s++) {
+      const v = judge.judge(window(100, s + 1))
+      flagged += v.drifted.length
+      if (v.dataDrift) dataDrift++
+    }
+    const rate = flagged / (windows * F)
+    expect(rate).toBeLessThan(0.02)
+    // with 8 features a single flagged feature is data drift, so allow the per-feature rate
+    expect(dataDrift / windows).toBeLessThan(0.06)
+  })
+
+  it('flag shifted windows and blurred outputs', () => {
+    const v = judge.judge(window(100, 999, 0.8, 1))
+    expect(v.drifted.length).toBe(F)
+    expect(v.dataDrift).toBe(true)
+    expect(v.severity).toBe('critical')
+    expect(v.confidence?.drifted).toBe(true)
+  })
+
+  it('does not judge windows below minCount', () => {
+    const v = judge.judge(window(10, 5, 3))
+    expect(v.judged).toBe(false)
+    expect(v.dataDrift).toBe(false)
+  })
+
+  it('rounds effective sizes down a geometric ladder', () => {
+    expect(ladderRung(5)).toBe(5)
+    expect(ladderRung(8)).toBe(8)
+    expect(ladderRung(9.9)).toBe(8)
+    expect(ladderRung(10)).toBe(10)
+    expect(ladderRung(100)).toBeLessThanOrEqual(100)
+    expect(ladderRung(100)).toBeGreaterThan(100 / 1.25)
+  })
+})

@@ -1,0 +1,38 @@
+import type { FeatureReference, FeatureSummary } from '@edgefleet/protocol'
+
+/**
+ * The histogram PSI and Jensen–Shannon compare: K+3 categories — missing, underflow, the K bins,
+ * overflow — as proportions of all values (present and missing). Including "missing" lets a sensor
+ * that dies (all NaN) show as drift instead of as an empty window.
+ */
+export function windowHistogram(f: Pick<FeatureSummary, 'count' | 'missing' | 'bins'>): Float64Array {
+  const total = f.count + f.missing
+  const out = new Float64Array(f.bins.length + 1)
+  if (total === 0) return out
+  out[0] = f.missing / total
+  for (let i = 0; i < f.bins.length; i++) out[i + 1] = f.bins[i]! / total
+  return out
+}
+
+/** The reference's histogram over the same K+3 categories. */
+export function referenceHistogram(ref: Pick<FeatureReference, 'proportions' | 'missingRate'>): Float64Array {
+  const out = new Float64Array(ref.proportions.length + 1)
+  out[0] = ref.missingRate
+  for (let i = 0; i < ref.proportions.length; i++) out[i + 1] = ref.proportions[i]! * (1 - ref.missingRate)
+  return out
+}
+
+/**
+ * What fresh data from the reference distribution looks like, for resampling: the reference
+ * histogram, except that the underflow and overflow bins (empty in the reference, whose extremes
+ * are its edges) get 1/(N+1) each — the chance that a new value falls beyond the min or max of N.
+ */
+export function samplingHistogram(ref: Pick<FeatureReference, 'proportions' | 'missingRate'>, sampleCount: number): Float64Array {
+  const h = referenceHistogram(ref)
+  const tail = 1 / (sampleCount + 1)
+  const last = h.length - 1
+  const present = 1 - ref.missingRate
+  if (h[1] === 0) h[1] = tail * present
+  if (h[last] === 0) h[last] = tail * present
+  return h
+}

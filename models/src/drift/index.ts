@@ -1,0 +1,15 @@
+// Drift: on-device window summaries, exact merges, statistics, calibrated thresholds, hysteresis.
+// Pure and dependency-free (no node: imports), so the edge agent, the hub and a browser agent share it.
+export { FeatureAccumulator, featureAccumulators } from './feature-accumulator.ts'
+export { OutputAccumulator } from './output-accumulator.ts'
+export { DriftWindow, type WindowContent } from './drift-window.ts'
+export { edgeCounts, denseTies, referenceEdgeCdf } from './edge-counts.ts'
+export { mergeFeatureSummaries, mergeOutputSummaries, mergeWindows, SummaryMismatchError, type MergedWindow } from './merge.ts'
+export { psi, jensenShannon, ksFromCdfs, wassersteinFromCdfs, chi2Statistic, histogramMean, PSI_EPSILON } from './statistics.ts'
+export { ksPValue, chi2PValue, kolmogorovQ, gammaQ } from './special-functions.ts'
+export { featureStatistics, prepareFeature, type FeatureStatistics } from './feature-statistics.ts'
+export { ThresholdCalibrator, ladderRung, type WindowThresholds, type FeatureThresholds } from './calibration.ts'
+export { evaluateWindow, prepareReference, dataDriftSignals, type WindowVerdict, type FeatureVerdict, type PreparedReference, type JudgedWindow } from './evaluate-window.ts'
+export { stepHysteresis, CLEAR_STATE, type HysteresisState } from './hysteresis.ts'
+export { DriftJudge, AlertTracker, driftByKind, DRIFT_KINDS } from './drift-judge.ts'
+export { DEFAULT_DRIFT_POLICY, FEATURE_METRICS, resolvePolicy, type DriftPolicy, type FeatureMetric } from './policy.ts'
