@@ -6,7 +6,7 @@ const edgefleet = (args: readonly string[]) => runCli('hub/src/cli/main.ts', arg
 
 describe('edgefleet CLI', () => {
   it('has --help on every command', async () => {
-    for (const cmd of [[], ['data'], ['data', 'fetch'], ['data', 'where'], ['model'], ['model', 'build']]) {
+    for (const cmd of [[], ['data'], ['data', 'fetch'], ['data', 'where'], ['model'], ['model', 'build'], ['alerts'], ['alerts', 'list'], ['alerts', 'ack']]) {
       const r = await edgefleet([...cmd, '--help'])
       expect(r.code, cmd.join(' ')).toBe(0)
       expect(r.stdout).toContain('Usage: edgefleet')

@@ -4,9 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from './config.ts'
 import { HubError } from './errors.ts'
+import { alertsPlugin } from './plugins/alerts.ts'
 import { brokerPlugin } from './plugins/broker.ts'
+import { driftPlugin } from './plugins/drift.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
+import { alertRoutes } from './routes/alerts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
 import { HUB_VERSION } from './version.ts'
@@ -20,7 +23,7 @@ export interface BuildOptions {
 }
 
 /**
- * Builds the hub: a tree of fastify plugins (stores → broker + ingest → routes). Nothing listens
+ * Builds the hub: a tree of fastify plugins (stores → drift → broker + ingest → alerts → routes). Nothing listens
  * yet; the CLI (or a test) calls `app.listen()` and `app.broker.start()`.
  */
 export async function build(o: BuildOptions): Promise<FastifyInstance> {
@@ -44,12 +47,22 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
   await app.register(operatorAuthPlugin)
+  await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift })
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
   })
+  await app.register(alertsPlugin, {
+    webhooks: {
+      urls: config.webhooks,
+      secret: config.webhookSecret,
+      timeoutMs: config.webhookTimeoutMs,
+      retry: { maxAttempts: config.webhookMaxAttempts, retryMs: config.webhookRetryMs, maxRetryMs: config.webhookMaxRetryMs },
+    },
+  })
   await app.register(healthRoutes)
   await app.register(deviceRoutes, { prefix: '/api/v1' })
+  await app.register(alertRoutes, { prefix: '/api/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -4,6 +4,21 @@ import { Compile } from 'typebox/compile'
 import { HubError } from './errors.ts'
 import { DEFAULT_HUB_DATA_DIR } from './paths.ts'
 
+/** Operator overrides of a model's drift policy (docs/DRIFT.md); unset fields keep the manifest's or the default. */
+const DriftPolicyOverride = Type.Object(
+  {
+    metric: Type.Optional(Type.Enum(['psi', 'jensen-shannon', 'ks', 'wasserstein'] as const)),
+    quantile: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.99999 })),
+    resamples: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })),
+    driftShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    criticalShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    raiseAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    clearAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    minCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+)
+
 /** Settings of `edgefleet hub`. Defaults live here, documented once; flags > environment > file > defaults. */
 export const HubConfigSchema = Type.Object(
   {
@@ -26,6 +41,24 @@ export const HubConfigSchema = Type.Object(
     /** delete telemetry older than this many days (0 = keep forever) */
     retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const),
+    /** POST every alert (its JSON) to each of these URLs; env and flag take them comma-separated */
+    webhooks: Type.Array(Type.String({ pattern: '^https?://[^\\s,]+$', maxLength: 2048 }), { maxItems: 16 }),
+    /** sign webhook bodies with HMAC-SHA256 under this key: header `X-Edgefleet-Signature: sha256=<hex>` */
+    webhookSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
+    /** give up on one webhook request after this long (it is then retried) */
+    webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000 }),
+    /** attempts per delivery, the first included, before it is marked failed */
+    webhookMaxAttempts: Type.Integer({ minimum: 1, maximum: 100 }),
+    /** wait before the first retry; doubles with each further retry, with jitter */
+    webhookRetryMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
+    /** longest wait between two retries (caps the doubling) */
+    webhookMaxRetryMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+    /** extra directories of model packages whose reference statistics the drift engine uses (the shipped packages are always searched); env and flag take them comma-separated */
+    modelDirs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 }),
+    /** judge each model version's fleet-wide window (every device's windows merged) this often, in seconds */
+    driftFleetSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    /** drift policy overrides per model name (config file only), e.g. { "gas-sensor": { "metric": "psi", "raiseAfter": 2 } } */
+    drift: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), DriftPolicyOverride),
   },
   { additionalProperties: false },
 )
@@ -41,6 +74,15 @@ export const HUB_DEFAULTS: HubConfig = {
   telemetry: 'sqlite',
   retentionDays: 30,
   logLevel: 'info',
+  webhooks: [],
+  webhookTimeoutMs: 10_000,
+  // 8 attempts: retries after ~1, 2, 4, 8, 16, 32 and 64 s (each 50–100 % of that, for jitter)
+  webhookMaxAttempts: 8,
+  webhookRetryMs: 1000,
+  webhookMaxRetryMs: 300_000,
+  modelDirs: [],
+  driftFleetSeconds: 60,
+  drift: {},
 }
 
 /** Environment variables `edgefleet hub` reads (lower precedence than flags). */
@@ -52,9 +94,14 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   brokerUsername: 'EDGEFLEET_BROKER_USERNAME',
   brokerPassword: 'EDGEFLEET_BROKER_PASSWORD',
   logLevel: 'EDGEFLEET_LOG_LEVEL',
+  webhooks: 'EDGEFLEET_WEBHOOKS',
+  webhookSecret: 'EDGEFLEET_WEBHOOK_SECRET',
+  modelDirs: 'EDGEFLEET_MODEL_DIRS',
 }
 
-const NUMERIC: (keyof HubConfig)[] = ['mqttPort', 'wsPort', 'httpPort', 'retentionDays']
+const NUMERIC: (keyof HubConfig)[] = [
+  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds',
+]
 const check = Compile(HubConfigSchema)
 
 /** Merges defaults, a JSON file, environment and flags; reports every violation in one error; freezes. */
@@ -68,6 +115,11 @@ export function loadHubConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   for (const key of NUMERIC) {
     const v = merged[key]
     if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) merged[key] = Number(v)
+  }
+  // environment and flags give a list as one comma-separated string
+  for (const key of ['webhooks', 'modelDirs'] as const) {
+    const v = merged[key]
+    if (typeof v === 'string') merged[key] = v.split(',').map((u) => u.trim()).filter((u) => u.length > 0)
   }
   if (!check.Check(merged)) {
     const problems = [...new Set([...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`))]

@@ -17,6 +17,8 @@ export const HubErrorCodes = {
   HUB_TELEMETRY_POINT_INVALID: 400,
   HUB_TELEMETRY_QUERY_INVALID: 400,
   HUB_BROKER_UNREACHABLE: 503,
+  HUB_ALERT_NOT_FOUND: 404,
+  HUB_ALERT_INVALID: 400,
 } as const
 
 export type HubErrorCode = keyof typeof HubErrorCodes

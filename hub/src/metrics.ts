@@ -1,13 +1,19 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { AlertObserver, WebhookOutcome } from './alerts/alert-observer.ts'
 import type { IngestObserver } from './ingest/ingest.ts'
 
 /** The hub's Prometheus metrics, on a registry of its own (tests build several hubs in one process). */
-export class HubMetrics {
+export class HubMetrics implements AlertObserver {
   readonly registry = new Registry()
   readonly devicesConnected: Gauge
   private readonly messages: Counter<'channel' | 'outcome'>
   private readonly predictions: Counter
   private readonly ingestSeconds: Histogram<'channel'>
+  private readonly alerts: Counter<'kind' | 'state'>
+  private readonly alertPublishFailures: Counter
+  private readonly webhookDeliveries: Counter<'outcome'>
+  private readonly driftWindows: Counter<'scope' | 'outcome'>
+  private readonly driftSeconds: Histogram<'scope'>
 
   constructor(connectedDevices: () => number) {
     this.devicesConnected = new Gauge({
@@ -32,6 +38,54 @@ export class HubMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     })
+    this.alerts = new Counter({
+      name: 'edgefleet_alerts_emitted_total',
+      help: 'Alerts emitted (stored and published; repeats of an id not counted), by kind and state',
+      labelNames: ['kind', 'state'],
+      registers: [this.registry],
+    })
+    this.alertPublishFailures = new Counter({
+      name: 'edgefleet_alert_publish_failures_total',
+      help: 'Alerts stored but not confirmed published on MQTT (broker unreachable or slow)',
+      registers: [this.registry],
+    })
+    this.webhookDeliveries = new Counter({
+      name: 'edgefleet_webhook_deliveries_total',
+      help: 'Webhook attempts by outcome: delivered, retried (failed, tried again later) or failed (gave up)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    })
+    this.driftWindows = new Counter({
+      name: 'edgefleet_drift_windows_total',
+      help: 'Drift windows by scope (device, fleet) and outcome: judged, pending (merged with the next: below minCount), no-reference (model version unknown to the hub), mismatch (features differ from the reference)',
+      labelNames: ['scope', 'outcome'],
+      registers: [this.registry],
+    })
+    this.driftSeconds = new Histogram({
+      name: 'edgefleet_drift_judge_seconds',
+      help: 'Time to judge one drift window (statistics for every feature, hysteresis, alerts), by scope',
+      labelNames: ['scope'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [this.registry],
+    })
+  }
+
+  /** One device window or fleet evaluation by the drift engine: judged, pending (too small yet), no-reference, mismatch. */
+  observeDrift(scope: 'device' | 'fleet', outcome: string, seconds: number): void {
+    this.driftWindows.inc({ scope, outcome })
+    if (outcome === 'judged') this.driftSeconds.observe({ scope }, seconds)
+  }
+
+  alertEmitted(kind: string, state: string): void {
+    this.alerts.inc({ kind, state })
+  }
+
+  alertPublishFailed(): void {
+    this.alertPublishFailures.inc()
+  }
+
+  webhookAttempted(outcome: WebhookOutcome): void {
+    this.webhookDeliveries.inc({ outcome })
   }
 
   /** Feeds ingest outcomes into the counters. */

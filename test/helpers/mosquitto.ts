@@ -43,6 +43,16 @@ function binary(name: string): string | null {
   return null
 }
 
+/** Why `mosquitto_sub` is not available, for the message of a test that must fail under CI. */
+export const MOSQUITTO_SUB_MISSING =
+  'mosquitto_sub is not available: install it (`apt-get install -y mosquitto-clients`, as `.ci/run` does); ' +
+  'the alert tests subscribe with the real Mosquitto client'
+
+/** The `mosquitto_sub` binary (Debian package mosquitto-clients), or null when it is not installed. */
+export function mosquittoSubBinary(): string | null {
+  return binary('mosquitto_sub')
+}
+
 /** true when `mosquitto` and `mosquitto_passwd` can run here. */
 export function mosquittoAvailable(): boolean {
   return binary('mosquitto') !== null && binary('mosquitto_passwd') !== null

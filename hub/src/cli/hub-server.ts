@@ -25,6 +25,9 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
       throw err
     })
     const ports = await app.broker.start()
+    // the embedded broker keeps retained messages in memory only: give each alert topic its state back
+    const topics = await app.alerts.republishRetained()
+    if (topics > 0) app.log.info({ topics }, 'alert topics republished')
     const address = app.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
     return {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
+import { registerAlertCommands } from './alert-commands.ts'
 import { registerCredentialCommands } from './credential-commands.ts'
 import { registerDataCommands } from './data-commands.ts'
 import { registerDeviceCommands } from './device-commands.ts'
@@ -19,6 +20,7 @@ registerDemoCommand(program)
 registerDataCommands(program)
 registerDeviceCommands(program)
 registerCredentialCommands(program)
+registerAlertCommands(program)
 registerModelCommands(program)
 
 // every subcommand reports its own usage errors with exit code 2

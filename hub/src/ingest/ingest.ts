@@ -1,6 +1,7 @@
 import { decodeChannel, ProtocolError, type ChannelPayloads, type UplinkChannel } from '@edgefleet/protocol'
 import { DeviceCounters } from './device-counters.ts'
 import { handleAccepted } from './handlers/handle-accepted.ts'
+import { handleDrift } from './handlers/handle-drift.ts'
 import { handleEvents } from './handlers/handle-events.ts'
 import { handlePredictions } from './handlers/handle-pred.ts'
 import { handleStatus } from './handlers/handle-status.ts'
@@ -11,7 +12,7 @@ const HANDLERS: { [C in UplinkChannel]: Handler<C> } = {
   status: handleStatus,
   pred: handlePredictions,
   events: handleEvents,
-  drift: handleAccepted,
+  drift: handleDrift,
   samples: handleAccepted,
   labels: handleAccepted,
 }

@@ -27,4 +27,18 @@ describe('registry migrations', () => {
     expect(tables).toEqual(['a', 'b', 'schema_migrations'])
     expect(db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 2 })
   })
+
+  it('upgrade a schema-1 registry to the alerts schema, keeping its devices', () => {
+    db = new Database(':memory:')
+    migrate(db, 'mem', MIGRATIONS.slice(0, 1))
+    db.prepare("INSERT INTO devices (id, created_at, secret_hash) VALUES ('pi-01', 1, 'x')").run()
+    expect(migrate(db, 'mem')).toEqual(MIGRATIONS.slice(1).map((m) => m.version))
+    expect(db.prepare('SELECT id FROM devices').all()).toEqual([{ id: 'pi-01' }])
+    expect(db.prepare('SELECT COUNT(*) AS n FROM alerts').get()).toEqual({ n: 0 })
+    // a device alert needs its device id, a fleet alert has none
+    const insert = db.prepare("INSERT INTO alerts (id, ts, kind, state, severity, model, version, scope, device_id, payload) VALUES (?, 1, 'data-drift', 'raised', 'warning', 'm', '1.0.0', ?, ?, '{}')")
+    expect(() => insert.run('a', 'device', null)).toThrow(/CHECK/)
+    expect(() => insert.run('b', 'fleet', 'pi-01')).toThrow(/CHECK/)
+    insert.run('c', 'fleet', null)
+  })
 })

@@ -60,6 +60,48 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'alerts-webhook-outbox',
+    sql: `
+      CREATE TABLE alerts (
+        seq             INTEGER PRIMARY KEY,          -- arrival order (stable: VACUUM renumbers only implicit rowids)
+        id              TEXT NOT NULL UNIQUE,
+        ts              INTEGER NOT NULL,
+        kind            TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('raised', 'cleared')),
+        severity        TEXT NOT NULL,
+        model           TEXT NOT NULL,                -- model name
+        version         TEXT NOT NULL,
+        scope           TEXT NOT NULL CHECK (scope IN ('device', 'fleet')),
+        device_id       TEXT,                         -- null for fleet alerts
+        payload         TEXT NOT NULL,                -- the whole Alert (JSON), as published
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        note            TEXT,
+        CHECK ((scope = 'fleet') = (device_id IS NULL))
+      ) STRICT;
+      -- listing newest first, and the paging cursor
+      CREATE INDEX alerts_by_time ON alerts (ts DESC, seq DESC);
+      -- newest per topic / per (model, version, …): open alerts, retained state, filters by model
+      CREATE INDEX alerts_by_subject ON alerts (model, scope, device_id, kind, version, ts);
+      CREATE INDEX alerts_by_device ON alerts (device_id, ts) WHERE device_id IS NOT NULL;
+      CREATE TABLE webhook_deliveries (
+        id              INTEGER PRIMARY KEY,
+        alert_id        TEXT NOT NULL REFERENCES alerts (id),
+        url             TEXT NOT NULL,
+        state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_status     INTEGER,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (alert_id, url)
+      ) STRICT;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

@@ -1,8 +1,11 @@
+import type { AlertStore } from './alert-store.ts'
+
 /**
  * The hub's registry: devices and their credentials, subscriber and operator credentials, device
- * events, and (later issues) models, versions and rollouts. One interface; SQLite is the default
- * implementation (`sqlite-registry.ts`), PostgreSQL arrives with the scale-out issue, and both pass
- * `registry.contract.test.ts`. Every method is async so that network-backed stores fit.
+ * events, alerts and their webhook outbox (./alert-store.ts), and (later issues) models, versions and
+ * rollouts. One interface; SQLite is the default implementation (`sqlite-registry.ts`), PostgreSQL
+ * arrives with the scale-out issue, and both pass `registry.contract.test.ts`. Every method is async
+ * so that network-backed stores fit.
  */
 
 /** The model a device reports it is running. */
@@ -55,7 +58,7 @@ export interface StoredEvent {
 
 export type CredentialKind = 'subscriber' | 'operator'
 
-export interface RegistryStore {
+export interface RegistryStore extends AlertStore {
   /** Creates a device with a fresh random secret; the secret is returned once and only its hash kept. Throws HUB_DEVICE_EXISTS. */
   addDevice(id: string, tags?: Record<string, string>): Promise<{ device: DeviceRecord; secret: string }>
   /** true when it existed */

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { alertExample, type Alert } from '@edgefleet/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LATEST_SCHEMA_VERSION } from './migrations.ts'
 import type { RegistryStore } from './registry-store.ts'
@@ -53,6 +54,15 @@ async function sqliteHarness(): Promise<RegistryHarness> {
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/
 const MODEL = { name: 'gas-sensor', version: '1.2.0', sha256: 'a'.repeat(64) }
+
+/** An alert: the protocol example with these fields changed (a fleet alert loses its device id). */
+function alert(id: string, o: Partial<Alert> & { version?: string } = {}): Alert {
+  const { version, ...rest } = o
+  const a: Alert = { ...alertExample, id, ...rest, model: { ...alertExample.model, ...rest.model, ...(version ? { version } : {}) } }
+  if (a.scope === 'fleet') delete a.deviceId
+  return a
+}
+const ids = (records: { alert: Alert }[] | Alert[]): string[] => records.map((r) => ('alert' in r ? r.alert.id : r.id))
 
 describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s', (_name, createHarness) => {
   let harness: RegistryHarness
@@ -230,12 +240,127 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
     })
   })
 
+  describe('alerts', () => {
+    it('stores an alert once per id and gets it back whole, unacknowledged', async () => {
+      const a = alert('al-1')
+      expect(await store.insertAlert(a)).toBe(true)
+      expect(await store.insertAlert({ ...a, message: 'a different one' })).toBe(false)
+      expect(await store.getAlert('al-1')).toEqual({ alert: a, ack: null })
+      expect(await store.getAlert('al-404')).toBeNull()
+    })
+
+    it('lists newest first with every filter, and pages with the before cursor', async () => {
+      await store.insertAlert(alert('a1', { ts: 1000, state: 'raised', deviceId: 'pi-01' }))
+      await store.insertAlert(alert('a2', { ts: 2000, state: 'raised', scope: 'fleet', kind: 'prediction-drift' }))
+      await store.insertAlert(alert('a3', { ts: 3000, state: 'cleared', deviceId: 'pi-01' }))
+      await store.insertAlert(alert('a4', { ts: 3000, state: 'raised', deviceId: 'pi-02', version: '2.0.0' }))
+      await store.insertAlert(alert('a5', { ts: 2500, state: 'raised', deviceId: 'pi-02', model: { name: 'other', version: '1.0.0' } }))
+      await store.acknowledgeAlert('a1', { by: 'ops' })
+      const list = async (q: Parameters<RegistryStore['listAlerts']>[0] = {}) => ids((await store.listAlerts(q)).alerts)
+      // equal ts: arrival breaks the tie
+      expect(await list()).toEqual(['a4', 'a3', 'a5', 'a2', 'a1'])
+      expect(await list({ state: 'raised' })).toEqual(['a4', 'a5', 'a2', 'a1'])
+      expect(await list({ model: 'gas-sensor' })).toEqual(['a4', 'a3', 'a2', 'a1'])
+      expect(await list({ version: '2.0.0' })).toEqual(['a4'])
+      expect(await list({ deviceId: 'pi-01' })).toEqual(['a3', 'a1'])
+      expect(await list({ kind: 'prediction-drift' })).toEqual(['a2'])
+      expect(await list({ scope: 'fleet' })).toEqual(['a2'])
+      expect(await list({ acknowledged: true })).toEqual(['a1'])
+      expect(await list({ acknowledged: false, deviceId: 'pi-01' })).toEqual(['a3'])
+      const first = await store.listAlerts({ limit: 2 })
+      expect([ids(first.alerts), first.next]).toEqual([['a4', 'a3'], 'a3'])
+      const second = await store.listAlerts({ limit: 2, before: first.next! })
+      expect([ids(second.alerts), second.next]).toEqual([['a5', 'a2'], 'a2'])
+      const last = await store.listAlerts({ limit: 2, before: second.next! })
+      expect([ids(last.alerts), last.next]).toEqual([['a1'], null])
+      expect((await store.listAlerts({ limit: 5 })).next).toBeNull()
+      await expect(store.listAlerts({ before: 'no-such-alert' })).rejects.toMatchObject({ code: 'HUB_USAGE' })
+    })
+
+    it('acknowledges once: the first acknowledgement is kept; unknown ids are not found', async () => {
+      await store.insertAlert(alert('al-1'))
+      const acked = await store.acknowledgeAlert('al-1', { by: 'ops', note: 'looking into it', at: 5000 })
+      expect(acked).toEqual({ alert: alert('al-1'), ack: { at: 5000, by: 'ops', note: 'looking into it' } })
+      expect(await store.acknowledgeAlert('al-1', { by: 'someone-else', at: 6000 })).toEqual(acked)
+      expect(await store.getAlert('al-1')).toEqual(acked)
+      await store.insertAlert(alert('al-2'))
+      const before = Date.now()
+      const noNote = await store.acknowledgeAlert('al-2', { by: 'ci' })
+      expect(noNote.ack).toEqual({ at: expect.any(Number), by: 'ci', note: null })
+      expect(noNote.ack!.at).toBeGreaterThanOrEqual(before)
+      await expect(store.acknowledgeAlert('al-404', { by: 'ops' })).rejects.toMatchObject({ code: 'HUB_ALERT_NOT_FOUND', statusCode: 404 })
+    })
+
+    it('open alerts: the newest per (model, version, scope, device, kind) when it is raised', async () => {
+      const raised = { state: 'raised' as const }
+      const cleared = { state: 'cleared' as const }
+      await store.insertAlert(alert('d1-raise', { ...raised, ts: 1000, deviceId: 'pi-01' }))
+      await store.insertAlert(alert('d1-clear', { ...cleared, ts: 2000, deviceId: 'pi-01' }))
+      await store.insertAlert(alert('d2-raise', { ...raised, ts: 1500, deviceId: 'pi-02' }))
+      await store.insertAlert(alert('d2-raise-again', { ...raised, ts: 2500, deviceId: 'pi-02' }))
+      await store.insertAlert(alert('d2-pred', { ...raised, ts: 1200, deviceId: 'pi-02', kind: 'prediction-drift' }))
+      await store.insertAlert(alert('d2-v2-clear', { ...cleared, ts: 3000, deviceId: 'pi-02', version: '2.0.0' }))
+      await store.insertAlert(alert('fleet-raise', { ...raised, ts: 1100, scope: 'fleet' }))
+      await store.insertAlert(alert('fleet-clear', { ...cleared, ts: 1900, scope: 'fleet' }))
+      await store.insertAlert(alert('fleet-raise-again', { ...raised, ts: 2900, scope: 'fleet' }))
+      // a late-arriving clear with an older ts does not close a newer raise
+      await store.insertAlert(alert('d2-stale-clear', { ...cleared, ts: 100, deviceId: 'pi-02' }))
+      expect(ids(await store.openAlerts())).toEqual(['d2-pred', 'd2-raise-again', 'fleet-raise-again'])
+    })
+
+    it('latest per topic: the newest alert of each (model, scope, device, kind), raised or cleared', async () => {
+      await store.insertAlert(alert('d1-raise', { state: 'raised', ts: 1000, deviceId: 'pi-01' }))
+      await store.insertAlert(alert('d1-clear', { state: 'cleared', ts: 2000, deviceId: 'pi-01' }))
+      // another version of the same model publishes on the same topic
+      await store.insertAlert(alert('d1-v2-raise', { state: 'raised', ts: 3000, deviceId: 'pi-01', version: '2.0.0' }))
+      await store.insertAlert(alert('fleet-clear', { state: 'cleared', ts: 1500, scope: 'fleet' }))
+      await store.insertAlert(alert('d2-raise', { state: 'raised', ts: 500, deviceId: 'pi-02' }))
+      expect(ids(await store.latestAlertPerTopic())).toEqual(['d2-raise', 'fleet-clear', 'd1-v2-raise'])
+    })
+  })
+
+  describe('webhook outbox', () => {
+    const HOOKS = ['http://a.example/hook', 'http://b.example/hook']
+
+    it('queues one delivery per URL with the alert, due now, with the stored JSON as body', async () => {
+      const a = alert('al-1')
+      expect(await store.insertAlert(a, [...HOOKS, HOOKS[0]!])).toBe(true)
+      // a repeated alert id queues nothing more
+      expect(await store.insertAlert(a, HOOKS)).toBe(false)
+      const due = await store.dueWebhookDeliveries(Date.now(), 10)
+      expect(due.map((d) => [d.alertId, d.url, d.attempts])).toEqual([['al-1', HOOKS[0]], ['al-1', HOOKS[1]]].map((r) => [...r, 0]))
+      expect(JSON.parse(due[0]!.body)).toEqual(a)
+      expect(await store.dueWebhookDeliveries(Date.now(), 1)).toHaveLength(1)
+      expect(await store.dueWebhookDeliveries(0, 10)).toEqual([])
+      expect(await store.nextWebhookDueAt()).toBeLessThanOrEqual(Date.now())
+    })
+
+    it('records attempts: a retry waits until its time, delivered and failed ones are done', async () => {
+      await store.insertAlert(alert('al-1'), HOOKS)
+      const [a, b] = await store.dueWebhookDeliveries(Date.now(), 10)
+      await store.recordWebhookAttempt(a!.id, { state: 'pending', nextAttemptAt: 10_000_000_000_000, at: 1, status: 503, error: 'HTTP 503' })
+      await store.recordWebhookAttempt(b!.id, { state: 'delivered', at: 2, status: 204, error: null })
+      expect(await store.dueWebhookDeliveries(Date.now(), 10)).toEqual([])
+      expect(await store.nextWebhookDueAt()).toBe(10_000_000_000_000)
+      expect((await store.dueWebhookDeliveries(10_000_000_000_000, 10)).map((d) => [d.id, d.attempts])).toEqual([[a!.id, 1]])
+      await store.recordWebhookAttempt(a!.id, { state: 'failed', at: 3, status: null, error: 'connection refused' })
+      expect(await store.nextWebhookDueAt()).toBeNull()
+      expect(await store.listWebhookDeliveries('al-1')).toEqual([
+        { id: a!.id, alertId: 'al-1', url: HOOKS[0], state: 'failed', attempts: 2, nextAttemptAt: 3, lastStatus: null, lastError: 'connection refused', createdAt: expect.any(Number), updatedAt: 3 },
+        { id: b!.id, alertId: 'al-1', url: HOOKS[1], state: 'delivered', attempts: 1, nextAttemptAt: 2, lastStatus: 204, lastError: null, createdAt: expect.any(Number), updatedAt: 2 },
+      ])
+      expect(await store.listWebhookDeliveries('al-404')).toEqual([])
+    })
+  })
+
   describe('persistence and schema', () => {
     it('keeps everything across close and reopen', async () => {
       const { secret } = await store.addDevice('pi-01', { site: 'lab' })
       const cred = await store.addCredential('operator', 'ci')
       await store.updatePresence('pi-01', { online: true, at: 1000, model: MODEL })
       await store.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 1, type: 'error', event: { type: 'error', code: 'X' } })
+      await store.insertAlert(alert('al-1'), ['http://a.example/hook'])
+      await store.acknowledgeAlert('al-1', { by: 'ops', at: 5 })
       const device = await store.getDevice('pi-01')
       await store.close()
       const reopened = await harness.open()
@@ -243,6 +368,9 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       expect(await reopened.verifyDeviceSecret('pi-01', secret)).toBe(true)
       expect(await reopened.verifyCredential('operator', 'ci', cred.secret)).toBe(true)
       expect(await reopened.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 2, type: 'error', event: {} })).toBe(false)
+      expect(await reopened.getAlert('al-1')).toEqual({ alert: alert('al-1'), ack: { at: 5, by: 'ops', note: null } })
+      // a pending webhook delivery survives the restart
+      expect((await reopened.dueWebhookDeliveries(Date.now(), 10)).map((d) => d.alertId)).toEqual(['al-1'])
     })
 
     it('migrates once: a second open (even while the first is open) applies nothing again', async () => {

@@ -1,12 +1,15 @@
 import type Database from 'better-sqlite3'
-import { isDeviceId } from '@edgefleet/protocol'
+import { isDeviceId, type Alert } from '@edgefleet/protocol'
 import { HubError } from '../errors.ts'
 import { openSqlite } from '../sqlite/open-sqlite.ts'
+import { SqliteStatements } from '../sqlite/sqlite-statements.ts'
+import type { AlertPage, AlertQuery, AlertRecord, DueWebhookDelivery, WebhookAttempt, WebhookDeliveryRecord } from './alert-store.ts'
 import { isCredentialName, requireCredentialName, requireDeviceId } from './identifiers.ts'
 import { migrate } from './migrations.ts'
 import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
 import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_PRESENCE_SQL, type DeviceRow, type EventRow } from './sqlite-rows.ts'
 import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
+import { SqliteAlerts } from './sqlite-alerts.ts'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
 const DEFAULT_EVENT_LIMIT = 100
@@ -16,13 +19,17 @@ const DEFAULT_EVENT_LIMIT = 100
  * Statements are synchronous and short; only secret hashing is truly asynchronous.
  */
 export class SqliteRegistry implements RegistryStore {
-  private readonly statements = new Map<string, Database.Statement>()
+  private readonly q: SqliteStatements
+  private readonly alerts: SqliteAlerts
 
   private constructor(
     private readonly db: Database.Database,
     /** the file, for messages */
     readonly path: string,
-  ) {}
+  ) {
+    this.q = new SqliteStatements(db, `registry ${path}`)
+    this.alerts = new SqliteAlerts(this.q)
+  }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
   static async open(path: string): Promise<SqliteRegistry> {
@@ -171,6 +178,46 @@ export class SqliteRegistry implements RegistryStore {
     return rows.map(toStoredEvent)
   }
 
+  insertAlert(alert: Alert, webhookUrls?: readonly string[]): Promise<boolean> {
+    return this.alerts.insertAlert(alert, webhookUrls)
+  }
+
+  getAlert(id: string): Promise<AlertRecord | null> {
+    return this.alerts.getAlert(id)
+  }
+
+  listAlerts(query?: AlertQuery): Promise<AlertPage> {
+    return this.alerts.listAlerts(query)
+  }
+
+  acknowledgeAlert(id: string, ack: { by: string; note?: string | null; at?: number }): Promise<AlertRecord> {
+    return this.alerts.acknowledgeAlert(id, ack)
+  }
+
+  openAlerts(): Promise<Alert[]> {
+    return this.alerts.openAlerts()
+  }
+
+  latestAlertPerTopic(): Promise<Alert[]> {
+    return this.alerts.latestAlertPerTopic()
+  }
+
+  dueWebhookDeliveries(now: number, limit: number): Promise<DueWebhookDelivery[]> {
+    return this.alerts.dueWebhookDeliveries(now, limit)
+  }
+
+  nextWebhookDueAt(): Promise<number | null> {
+    return this.alerts.nextWebhookDueAt()
+  }
+
+  recordWebhookAttempt(id: number, attempt: WebhookAttempt): Promise<void> {
+    return this.alerts.recordWebhookAttempt(id, attempt)
+  }
+
+  listWebhookDeliveries(alertId: string): Promise<WebhookDeliveryRecord[]> {
+    return this.alerts.listWebhookDeliveries(alertId)
+  }
+
   /** Idempotent. */
   async close(): Promise<void> {
     if (this.db.open) this.db.close()
@@ -178,21 +225,11 @@ export class SqliteRegistry implements RegistryStore {
 
   /** Prepared once per distinct SQL text (a handful: listDevices varies only by filter shape). */
   private stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql)
-    if (!statement) {
-      statement = this.db.prepare(sql)
-      this.statements.set(sql, statement)
-    }
-    return statement
+    return this.q.stmt(sql)
   }
 
   /** Runs a statement, turning SQLite failures (busy beyond the timeout, disk full, …) into HUB_STORE_FAILED. */
   private exec<T>(fn: () => T): T {
-    try {
-      return fn()
-    } catch (err) {
-      if (err instanceof HubError) throw err
-      throw new HubError('HUB_STORE_FAILED', `registry ${this.path}: ${(err as Error).message}`, { cause: err })
-    }
+    return this.q.exec(fn)
   }
 }

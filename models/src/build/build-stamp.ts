@@ -7,7 +7,7 @@ import { sha256File } from '../package/sha256-file.ts'
  * Version of the builders' output format. Bump it whenever a builder would write a different package
  * from the same inputs (new manifest fields, training changes), so stamped packages get rebuilt.
  */
-export const BUILDER_VERSION = 1
+export const BUILDER_VERSION = 2
 
 /** File in a package directory recording what it was built from. */
 export const STAMP_FILE = '.build-stamp'

@@ -1,9 +1,11 @@
 // Heavy entry point: TensorFlow.js, onnx-proto and onnxruntime-web. Only builds import it.
-export { buildGasSensor, gasSensorStamp, HOLDOUT_FRACTION, type GasSensorBuildOptions } from './gas-sensor/build-gas-sensor.ts'
+export { buildGasSensor, gasSensorSplit, gasSensorStamp, HOLDOUT_FRACTION, type GasSensorBuildOptions } from './gas-sensor/build-gas-sensor.ts'
 export { buildUltraface, ultrafaceStamp } from './ultraface/build-ultraface.ts'
 export { buildShipped } from './build-shipped.ts'
 export { BUILDER_VERSION, STAMP_FILE } from './build-stamp.ts'
 export { DEFAULT_SEED, type BuildOptions, type BuildProgress, type BuildReport } from './build-types.ts'
 export { exportSequentialToOnnx, type OnnxExportOptions } from './onnx/export-sequential.ts'
-export { loadGasSensorBatch, gasSensorFeatureNames, GAS_LABELS } from './gas-sensor/load-batch.ts'
+export { loadGasSensorBatch, gasSensorFeatureNames, GAS_LABELS, GAS_FEATURE_COUNT } from './gas-sensor/load-batch.ts'
+export { readBatches as readGasSensorBatches, gasSensorInputFiles } from './gas-sensor/gas-data.ts'
 export { ModelBuildError, type ModelBuildErrorCode } from '../errors.ts'
+export { gasTrainAndHoldout, gasBatch, shuffled as shuffledRows, windowsOf as rowWindows, columnOf as rowColumn, rowsAt, type GasRows } from './gas-sensor/replay-rows.ts'

@@ -1,12 +1,15 @@
 import { mulberry32, type ReferenceStatistics } from '@edgefleet/protocol'
 import { CONFIDENCE_EDGES } from '../reference/output-reference.ts'
 import { AliasSampler } from './alias-sampler.ts'
-import { edgeCounts } from './edge-counts.ts'
 import { prepareFeature, type PreparedFeature } from './feature-statistics.ts'
 import type { DriftPolicy } from './policy.ts'
-import { chi2Statistic, histogramMean, jensenShannon, ksFromCdfs, psi, wassersteinFromCdfs } from './statistics.ts'
+import { chi2Statistic, histogramMean, jensenShannon, psi, wassersteinFromCdfs } from './statistics.ts'
 
-/** Thresholds of one feature's statistics at one window size. */
+/**
+ * Thresholds of one feature's statistics at one window size. `ks` is the two-sample KS critical
+ * value at level 1 − quantile for the window's present values and the reference's size (the KS null
+ * distribution is known, so it is not resampled); the others come from resampling.
+ */
 export interface FeatureThresholds {
   psi: number
   jensenShannon: number
@@ -14,12 +17,15 @@ export interface FeatureThresholds {
   wasserstein: number
 }
 
+/** The resampled thresholds; `ks` is added per window by `evaluateWindow`. */
+export type ResampledThresholds = Omit<FeatureThresholds, 'ks'>
+
 /** Every threshold for windows of about `count` samples. */
 export interface WindowThresholds {
   /** the window size asked for, and the effective size the thresholds were resampled at */
   count: number
   effectiveCount: number
-  features: FeatureThresholds[]
+  features: ResampledThresholds[]
   /** χ² of predicted-class counts, for this `count` */
   predictionChi2?: number
   /** drop of mean top-1 confidence below the reference's */
@@ -43,6 +49,7 @@ export class ThresholdCalibrator {
   private readonly cache = new Map<number, Omit<WindowThresholds, 'count' | 'predictionChi2'> & { chi2AtSize?: number }>()
   private readonly features: { prepared: PreparedFeature; layout: TieLayout; sampler: AliasSampler }[]
   private readonly referenceCount: number
+  private readonly pending = new Map<number, Promise<void>>()
 
   constructor(private readonly reference: ReferenceStatistics, private readonly policy: Pick<DriftPolicy, 'quantile' | 'resamples' | 'seed'>) {
     this.referenceCount = Math.max(1, reference.sampleCount)
@@ -52,11 +59,9 @@ export class ThresholdCalibrator {
     })
   }
 
-  /** The thresholds for a window of `count` samples (count ≥ 1). */
+  /** The thresholds for a window of `count` samples (count ≥ 1); calibrates synchronously when not cached. */
   at(count: number): WindowThresholds {
-    if (!(count >= 1) || !Number.isFinite(count)) throw new RangeError(`window size must be a finite number >= 1, got ${count}`)
-    const exact = (count * this.referenceCount) / (count + this.referenceCount)
-    const rung = ladderRung(exact)
+    const rung = this.rungOf(count)
     let cached = this.cache.get(rung)
     if (!cached) {
       cached = this.calibrate(rung)
@@ -68,14 +73,45 @@ export class ThresholdCalibrator {
     return out
   }
 
-  private calibrate(effectiveCount: number): Omit<WindowThresholds, 'count' | 'predictionChi2'> & { chi2AtSize?: number } {
+  /**
+   * Calibrates the thresholds for `count` ahead of use, one feature at a time with a macrotask between
+   * features, so a server or an agent stays responsive (128 features take ~0.1–1 s in all).
+   */
+  async prepare(count: number): Promise<void> {
+    const rung = this.rungOf(count)
+    if (this.cache.has(rung)) return
+    let pending = this.pending.get(rung)
+    if (!pending) {
+      pending = (async () => {
+        const features: ResampledThresholds[] = []
+        for (let i = 0; i < this.features.length; i++) {
+          features.push(this.featureThresholds(i, rung))
+          await new Promise((resolve) => setTimeout(resolve, 0))
+        }
+        this.cache.set(rung, this.calibrate(rung, features))
+      })().finally(() => this.pending.delete(rung))
+      this.pending.set(rung, pending)
+    }
+    await pending
+  }
+
+  private rungOf(count: number): number {
+    if (!(count >= 1) || !Number.isFinite(count)) throw new RangeError(`window size must be a finite number >= 1, got ${count}`)
+    return ladderRung((count * this.referenceCount) / (count + this.referenceCount))
+  }
+
+  private featureThresholds(i: number, effectiveCount: number): ResampledThresholds {
     const size = Math.min(effectiveCount, MAX_RESAMPLE_SIZE)
     const shrink = size / effectiveCount
     const root = Math.sqrt(shrink)
-    const features = this.features.map((f, i) => {
-      const t = this.resampleFeature(f, size, this.rng(i, effectiveCount))
-      return { psi: t.psi * shrink, jensenShannon: t.jensenShannon * root, ks: t.ks * root, wasserstein: t.wasserstein * root }
-    })
+    const t = this.resampleFeature(this.features[i]!, size, this.rng(i, effectiveCount))
+    return { psi: t.psi * shrink, jensenShannon: t.jensenShannon * root, wasserstein: t.wasserstein * root }
+  }
+
+  private calibrate(effectiveCount: number, done?: ResampledThresholds[]): Omit<WindowThresholds, 'count' | 'predictionChi2'> & { chi2AtSize?: number } {
+    const size = Math.min(effectiveCount, MAX_RESAMPLE_SIZE)
+    const root = Math.sqrt(size / effectiveCount)
+    const features = done ?? this.features.map((_, i) => this.featureThresholds(i, effectiveCount))
     const out: Omit<WindowThresholds, 'count' | 'predictionChi2'> & { chi2AtSize?: number } = { effectiveCount, features }
     const outputs = this.reference.outputs
     if (outputs.classDistribution && outputs.classDistribution.length > 1) {
@@ -94,14 +130,15 @@ export class ThresholdCalibrator {
     return mulberry32((Math.imul(this.policy.seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(stream + 3, 0xc2b2ae35) ^ Math.imul(size, 0x27d4eb2f)) >>> 0)
   }
 
-  private resampleFeature(f: (typeof this.features)[number], size: number, next: () => number): FeatureThresholds {
+  private resampleFeature(f: (typeof this.features)[number], size: number, next: () => number): ResampledThresholds {
     const r = this.policy.resamples
-    const stats = { psi: new Float64Array(r), jensenShannon: new Float64Array(r), ks: new Float64Array(r), wasserstein: new Float64Array(r) }
+    const stats = { psi: new Float64Array(r), jensenShannon: new Float64Array(r), wasserstein: new Float64Array(r) }
     const counts = new Float64Array(f.layout.weights.length)
     const k = f.prepared.edges.length - 1
     const hist = new Float64Array(k + 3)
     const bins = new Float64Array(k + 2)
     const ties = new Float64Array(k + 1)
+    const le = new Float64Array(k + 1)
     for (let s = 0; s < r; s++) {
       counts.fill(0)
       f.sampler.drawInto(counts, size, next)
@@ -112,21 +149,21 @@ export class ThresholdCalibrator {
       stats.jensenShannon[s] = jensenShannon(hist, f.prepared.histogram)
       const present = size - counts[0]!
       if (present > 0) {
-        const { lt, le } = edgeCounts(bins, ties)
+        // CDF at each edge, ties included (`edgeCounts` without its allocations: this loop runs 10⁵ times)
+        let below = 0
         for (let i = 0; i <= k; i++) {
-          lt[i]! /= present
-          le[i]! /= present
+          below += bins[i]!
+          le[i] = (i === k ? below : below + ties[i]!) / present
         }
-        stats.ks[s] = ksFromCdfs({ lt, le }, f.prepared.cdf)
         stats.wasserstein[s] = wassersteinFromCdfs(f.prepared.edges, le, f.prepared.cdf.le, { below: 0, above: 0, min: null, max: null }, f.prepared.std)
       }
     }
     const q = this.policy.quantile
-    return { psi: quantile(stats.psi, q), jensenShannon: quantile(stats.jensenShannon, q), ks: quantile(stats.ks, q), wasserstein: quantile(stats.wasserstein, q) }
+    return { psi: quantile(stats.psi, q), jensenShannon: quantile(stats.jensenShannon, q), wasserstein: quantile(stats.wasserstein, q) }
   }
 
   private resampleClasses(classDistribution: readonly number[], size: number, next: () => number): number {
-    const n = this.referenceCount
+    const n = outputReferenceCount(this.reference)
     const sampler = new AliasSampler(classDistribution.map((q) => q * n + 0.5))
     const counts = new Float64Array(classDistribution.length)
     const values = new Float64Array(this.policy.resamples)
@@ -150,6 +187,11 @@ export class ThresholdCalibrator {
     }
     return quantile(values, this.policy.quantile)
   }
+}
+
+/** Rows behind the output reference (its own count when it comes from another split than the features'). */
+export function outputReferenceCount(reference: ReferenceStatistics): number {
+  return Math.max(1, reference.outputs.sampleCount ?? reference.sampleCount)
 }
 
 /** Largest rung of the ladder 8, 10, 12, 15, … (×1.25, rounded) not above `n`; at least 1. */

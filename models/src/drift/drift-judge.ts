@@ -21,6 +21,11 @@ export class DriftJudge {
     return this.prepared.features.map((f) => f.name)
   }
 
+  /** Calibrates the thresholds for windows of `count` samples without blocking for long (see ThresholdCalibrator.prepare). */
+  prepare(count: number): Promise<void> {
+    return this.calibrator.prepare(Math.max(1, count))
+  }
+
   judge(window: JudgedWindow): WindowVerdict {
     if (window.features.length !== this.prepared.features.length) {
       throw new RangeError(`window has ${window.features.length} features, the reference ${this.prepared.features.length}`)

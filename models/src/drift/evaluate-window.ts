@@ -1,9 +1,9 @@
 import type { DriftSignal, FeatureSummary, OutputSummary, ReferenceStatistics } from '@edgefleet/protocol'
 import { CONFIDENCE_EDGES } from '../reference/output-reference.ts'
-import type { FeatureThresholds, WindowThresholds } from './calibration.ts'
+import { outputReferenceCount, type FeatureThresholds, type WindowThresholds } from './calibration.ts'
 import { featureStatistics, prepareFeature, type FeatureStatistics, type PreparedFeature } from './feature-statistics.ts'
 import type { DriftPolicy, FeatureMetric } from './policy.ts'
-import { chi2PValue } from './special-functions.ts'
+import { chi2PValue, ksCritical } from './special-functions.ts'
 import { chi2Statistic, histogramMean } from './statistics.ts'
 
 /** A feature's statistics with its thresholds and verdict. */
@@ -66,15 +66,21 @@ export function evaluateWindow(
   window: JudgedWindow,
   ref: PreparedReference,
   thresholds: WindowThresholds,
-  policy: Pick<DriftPolicy, 'metric' | 'driftShare' | 'criticalShare' | 'minCount'>,
+  policy: Pick<DriftPolicy, 'metric' | 'driftShare' | 'criticalShare' | 'minCount' | 'quantile'>,
 ): WindowVerdict {
   const n = ref.reference.sampleCount
+  const critical = new Map<number, number>()
+  const ksThreshold = (present: number): number => {
+    let t = critical.get(present)
+    if (t === undefined) critical.set(present, (t = ksCritical(1 - policy.quantile, present, n)))
+    return t
+  }
   const value = METRIC_VALUE[policy.metric]
   const limit = METRIC_THRESHOLD[policy.metric]
   const features = window.features.map((f, i): FeatureVerdict => {
     const stats = featureStatistics(f, ref.features[i]!, n)
-    const t = thresholds.features[i]!
-    return { ...stats, thresholds: t, drifted: value(stats) > limit(t) }
+    const t: FeatureThresholds = { ...thresholds.features[i]!, ks: ksThreshold(f.count) }
+    return { ...stats, thresholds: t, drifted: f.count > 0 ? value(stats) > limit(t) : stats.psi > t.psi }
   })
   const count = window.window.count
   const judged = count >= policy.minCount
@@ -93,10 +99,11 @@ export function evaluateWindow(
   const outputs = ref.reference.outputs
   const classCounts = window.outputs.classCounts
   if (outputs.classDistribution && classCounts && classCounts.length === outputs.classDistribution.length && thresholds.predictionChi2 !== undefined) {
-    const chi2 = chi2Statistic(classCounts, outputs.classDistribution, n)
+    const outputCount = outputReferenceCount(ref.reference)
+    const chi2 = chi2Statistic(classCounts, outputs.classDistribution, outputCount)
     const rows = classCounts.reduce((a: number, b: number) => a + b, 0)
     // the reference is a sample too: scale χ² to what it would be against the true proportions
-    const effective = rows === 0 ? 0 : chi2 * (1 / (1 + rows / n))
+    const effective = rows === 0 ? 0 : chi2 / (1 + rows / outputCount)
     verdict.prediction = {
       chi2,
       threshold: thresholds.predictionChi2,

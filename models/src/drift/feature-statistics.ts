@@ -13,10 +13,24 @@ export interface PreparedFeature {
   /** CDF at the edges over present values */
   cdf: { lt: Float64Array; le: Float64Array }
   std: number
+  /** largest reference mass strictly inside one bin (ties on edges excluded): the KS binning error scale */
+  maxInterior: number
 }
 
 export function prepareFeature(ref: FeatureReference): PreparedFeature {
-  return { name: ref.name, edges: ref.edges, histogram: referenceHistogram(ref), cdf: referenceEdgeCdf(ref), std: ref.std }
+  return { name: ref.name, edges: ref.edges, histogram: referenceHistogram(ref), cdf: referenceEdgeCdf(ref), std: ref.std, maxInterior: maxInteriorMass(ref) }
+}
+
+/** Largest share of reference values strictly between two consecutive edges. */
+function maxInteriorMass(ref: FeatureReference): number {
+  const k = ref.edges.length - 1
+  const ties = ref.edgeMass ?? []
+  let max = 0
+  for (let j = 1; j <= k; j++) {
+    const interior = ref.proportions[j]! - (ties[j - 1] ?? 0) - (j === k ? (ties[k] ?? 0) : 0)
+    if (interior > max) max = interior
+  }
+  return max
 }
 
 /** Every drift statistic of one feature in one window against its reference. */
@@ -27,9 +41,15 @@ export interface FeatureStatistics {
   missingRate: number
   psi: number
   jensenShannon: number
-  /** KS statistic at the edges (exact up to binning) */
+  /**
+   * Two-sample KS statistic estimated from the binned CDFs: the largest gap at the edges (a lower
+   * bound, D_edges ≤ D_exact ≤ D_edges + the larger interior bin mass) plus half the reference's largest
+   * interior bin mass, the midpoint of that interval when the window is spread like the reference
+   */
   ks: number
-  /** asymptotic two-sample p-value of `ks` (window count vs reference sample count) */
+  /** the lower bound: largest gap between the CDFs at the edges, both sides of each edge */
+  ksEdges: number
+  /** asymptotic two-sample p-value of `ks` (present values in the window vs reference sample count) */
   ksPValue: number
   /** approximate 1-Wasserstein distance in reference standard deviations */
   wasserstein: number
@@ -39,7 +59,7 @@ export interface FeatureStatistics {
 export function featureStatistics(f: FeatureSummary, ref: PreparedFeature, referenceCount: number): FeatureStatistics {
   const total = f.count + f.missing
   const hist = windowHistogram(f)
-  let ks = 0
+  let ksEdges = 0
   let wasserstein = 0
   if (f.count > 0) {
     const { lt, le } = edgeCounts(f.bins, denseTies(f))
@@ -47,7 +67,7 @@ export function featureStatistics(f: FeatureSummary, ref: PreparedFeature, refer
       lt[i]! /= f.count
       le[i]! /= f.count
     }
-    ks = ksFromCdfs({ lt, le }, ref.cdf)
+    ksEdges = ksFromCdfs({ lt, le }, ref.cdf)
     const k = f.bins.length - 2
     wasserstein = wassersteinFromCdfs(
       ref.edges, le, ref.cdf.le,
@@ -61,8 +81,9 @@ export function featureStatistics(f: FeatureSummary, ref: PreparedFeature, refer
     missingRate: total === 0 ? 0 : f.missing / total,
     psi: psi(hist, ref.histogram),
     jensenShannon: jensenShannon(hist, ref.histogram),
-    ks,
-    ksPValue: f.count > 0 ? ksPValue(ks, f.count, referenceCount) : 1,
+    ks: f.count > 0 ? Math.min(1, ksEdges + ref.maxInterior / 2) : 0,
+    ksEdges,
+    ksPValue: f.count > 0 ? ksPValue(Math.min(1, ksEdges + ref.maxInterior / 2), f.count, referenceCount) : 1,
     wasserstein,
     mean: f.count > 0 ? f.mean : null,
   }

@@ -48,3 +48,13 @@ export function resolvePolicy(...overrides: (Partial<DriftPolicy> | undefined)[]
   }
   return out
 }
+
+/** The policy fields a manifest's `drift` section sets (window sizes are the agent's business, not the policy's). */
+export function manifestPolicy(drift: Partial<Record<keyof DriftPolicy | 'windowSamples' | 'windowSeconds', unknown>> | undefined): Partial<DriftPolicy> {
+  if (!drift) return {}
+  const out: Partial<DriftPolicy> = {}
+  for (const key of ['metric', 'quantile', 'driftShare', 'raiseAfter', 'clearAfter', 'minCount'] as const) {
+    if (drift[key] !== undefined) (out as Record<string, unknown>)[key] = drift[key]
+  }
+  return out
+}

@@ -90,3 +90,16 @@ export function chi2PValue(stat: number, df: number): number {
   if (df <= 0) return 1
   return gammaQ(df / 2, stat / 2)
 }
+
+/** The KS statistic whose two-sample p-value is `alpha` for sizes `n` and `m` (bisection; the critical value). */
+export function ksCritical(alpha: number, n: number, m: number): number {
+  if (n <= 0 || m <= 0) return 1
+  let lo = 0
+  let hi = 1
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2
+    if (ksPValue(mid, n, m) > alpha) lo = mid
+    else hi = mid
+  }
+  return hi
+}

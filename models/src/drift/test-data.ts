@@ -12,18 +12,4 @@ export function normals(n: number, seed: number, mean = 0, sd = 1): Float64Array
   return out
 }
 
-/** Exact two-sample KS statistic of raw samples (sorted merge over every distinct value). */
-export function exactKs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const x = Float64Array.from(a).sort()
-  const y = Float64Array.from(b).sort()
-  let i = 0
-  let j = 0
-  let d = 0
-  while (i < x.length && j < y.length) {
-    const v = Math.min(x[i]!, y[j]!)
-    while (i < x.length && x[i] === v) i++
-    while (j < y.length && y[j] === v) j++
-    d = Math.max(d, Math.abs(i / x.length - j / y.length))
-  }
-  return d
-}
+export { exactKs } from './exact-statistics.ts'

@@ -54,3 +54,4 @@ export const Limits = {
   /** reference-quantile bins per feature (plus under/overflow) */
   bins: 64,
 } as const
+export type ModelRef = Type.Static<typeof ModelRef>

@@ -87,7 +87,7 @@ export const DriftSignal = Type.Object(
   { additionalProperties: false },
 )
 
-/** `ef/v1/alerts/{model}/{device | _fleet}/{kind}`: raised and cleared with hysteresis. */
+/** `ef/v1/alerts/drift/{model}/{device | _fleet}/{kind}`, retained: raised and cleared with hysteresis. */
 export const Alert = Type.Object(
   {
     v: ProtocolV,

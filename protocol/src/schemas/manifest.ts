@@ -121,6 +121,8 @@ export const FeatureReference = Type.Object(
 
 export const OutputReference = Type.Object(
   {
+    /** rows the output statistics come from, when not the reference's `sampleCount` (e.g. a holdout split) */
+    sampleCount: Type.Optional(Count),
     /** proportion of each class among the reference predictions, in label order */
     classDistribution: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { maxItems: Limits.scores })),
     /** histogram of top-1 confidence over `confidenceEdges` (K+1 edges, K proportions) */
@@ -222,11 +224,28 @@ export const TrainingMetadata = Type.Object(
   { additionalProperties: false },
 )
 
-/** Drift-window defaults the agent uses unless overridden. */
+/**
+ * Drift defaults of a model: the agent's window size, and optionally how drift is judged (see
+ * docs/DRIFT.md; the hub's per-model configuration overrides these, these override the built-in defaults).
+ */
 export const DriftDefaults = Type.Object(
   {
+    /** close a window after this many samples… */
     windowSamples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** …or this many seconds after its first sample, whichever comes first */
     windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    /** per-feature statistic that decides drift */
+    metric: Type.Optional(Type.Enum(['psi', 'jensen-shannon', 'ks', 'wasserstein'] as const)),
+    /** quantile of the resampled no-drift distribution used as threshold */
+    quantile: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.99999 })),
+    /** share of features that must drift for data drift */
+    driftShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** raise after this many drifted windows in a row */
+    raiseAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** clear after this many clean windows in a row */
+    clearAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** smallest window judged on its own */
+    minCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   },
   { additionalProperties: false },
 )
@@ -284,4 +303,5 @@ export type SelfTestInput = Type.Static<typeof SelfTestInput>
 export type SelfTestExpected = Type.Static<typeof SelfTestExpected>
 export type ImagePreprocessing = Type.Static<typeof ImagePreprocessing>
 export type Evaluation = Type.Static<typeof Evaluation>
+export type DriftDefaults = Type.Static<typeof DriftDefaults>
 export type ManifestSignature = Type.Static<typeof ManifestSignature>

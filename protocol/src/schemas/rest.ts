@@ -1,5 +1,6 @@
 import Type from 'typebox'
-import { Count, DeviceId, Finite, Timestamp } from './common.ts'
+import { Count, DeviceId, Finite, Id, ModelName, SemVer, ShortText, Timestamp } from './common.ts'
+import { Alert, AlertKind } from './hub-messages.ts'
 
 /** REST bodies of the hub API (`/api/v1`). The hub validates with these; clients may too. */
 
@@ -110,8 +111,58 @@ export const Health = Type.Object(
   { additionalProperties: false },
 )
 
+/** Who acknowledged an alert, when, and why. The first acknowledgement is kept. */
+export const AlertAck = Type.Object(
+  {
+    at: Timestamp,
+    /** the operator token's name (REST), or the user the CLI ran as */
+    by: Type.String({ minLength: 1, maxLength: 128 }),
+    note: Type.Union([ShortText, Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+/** An alert as the hub stored it, with its acknowledgement (null until acknowledged). */
+export const AlertView = Type.Object({ alert: Alert, ack: Type.Union([AlertAck, Type.Null()]) }, { additionalProperties: false })
+
+/** One page of alerts, newest first; `next` is the `before` cursor of the following page (null on the last). */
+export const AlertList = Type.Object(
+  { alerts: Type.Array(AlertView), next: Type.Union([Id, Type.Null()]) },
+  { additionalProperties: false },
+)
+
+/** `GET /api/v1/alerts`: every given filter must match. */
+export const AlertListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('raised'), Type.Literal('cleared')])),
+    /** model name */
+    model: Type.Optional(ModelName),
+    /** model version */
+    version: Type.Optional(SemVer),
+    deviceId: Type.Optional(DeviceId),
+    kind: Type.Optional(AlertKind),
+    scope: Type.Optional(Type.Union([Type.Literal('device'), Type.Literal('fleet')])),
+    /** true: acknowledged only; false: not yet acknowledged only */
+    acknowledged: Type.Optional(Type.Boolean()),
+    /** page size; default 100 */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    /** an alert id: only alerts older than it (the previous page's `next`) */
+    before: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+)
+
+export const AlertParams = Type.Object({ id: Id }, { additionalProperties: false })
+
+/** `POST /api/v1/alerts/{id}/ack`; the body may be omitted. */
+export const AlertAckBody = Type.Object({ note: Type.Optional(ShortText) }, { additionalProperties: false })
+
 export type DeviceView = Type.Static<typeof DeviceView>
 export type DeviceList = Type.Static<typeof DeviceList>
 export type PredictionBuckets = Type.Static<typeof PredictionBuckets>
 export type Health = Type.Static<typeof Health>
 export type ErrorBody = Type.Static<typeof ErrorBody>
+export type AlertAck = Type.Static<typeof AlertAck>
+export type AlertView = Type.Static<typeof AlertView>
+export type AlertList = Type.Static<typeof AlertList>
+export type AlertListQuery = Type.Static<typeof AlertListQuery>

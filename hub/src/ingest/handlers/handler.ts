@@ -1,4 +1,4 @@
-import type { ChannelPayloads, UplinkChannel } from '@edgefleet/protocol'
+import type { ChannelPayloads, DriftSummary, UplinkChannel } from '@edgefleet/protocol'
 import type { RegistryStore } from '../../registry/registry-store.ts'
 import type { TelemetryStore } from '../../telemetry/telemetry-store.ts'
 
@@ -6,6 +6,8 @@ import type { TelemetryStore } from '../../telemetry/telemetry-store.ts'
 export interface IngestContext {
   registry: RegistryStore
   telemetry: TelemetryStore
+  /** the drift engine, which judges device windows (absent: drift windows are only validated and counted) */
+  drift?: { ingest(summary: DriftSummary): Promise<unknown> }
   /** called when a device's reported state changes (presence, model) */
   onDeviceChange?: (deviceId: string) => void
 }

@@ -68,7 +68,7 @@ describe('buildGasSensor (full build on the real data)', () => {
     expect(binIndex(ref.features[0]!.edges, ref.features[0]!.min)).toBe(1)
     expect(ref.outputs.classDistribution).toHaveLength(6)
     expect(ref.outputs.confidenceProportions).toHaveLength(10)
-    expect(pkg.manifest.drift).toEqual({ windowSamples: 200, windowSeconds: 60 })
+    expect(pkg.manifest.drift).toEqual({ windowSamples: 100, windowSeconds: 60 })
   })
 
   it('ships self-test vectors that pass when re-run through onnxruntime-web', async () => {

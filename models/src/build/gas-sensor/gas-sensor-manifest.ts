@@ -46,7 +46,7 @@ export function gasSensorManifest(p: GasManifestParts): Manifest {
     outputs: [{ name: GAS_IO.outputName, dtype: 'float32', shape: ['batch', GAS_LABELS.length], role: 'probabilities', labels: [...GAS_LABELS] }],
     postprocessing: { type: 'classification', topK: 1 },
     reference: p.reference,
-    drift: { windowSamples: 200, windowSeconds: 60 },
+    drift: { windowSamples: 100, windowSeconds: 60 },
     selfTest: p.selfTest,
     training: {
       data: p.data,

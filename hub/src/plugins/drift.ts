@@ -1,0 +1,54 @@
+import { join } from 'node:path'
+import fp from 'fastify-plugin'
+import { REPO_ROOT } from '@edgefleet/models'
+import type { DriftPolicy } from '@edgefleet/models/drift'
+import { DriftEngine } from '../drift/drift-engine.ts'
+import { PackageDirReferences } from '../drift/model-references.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** judges device drift windows and raises/clears alerts: `app.drift.ingest(summary)` */
+    drift: DriftEngine
+  }
+}
+
+export interface DriftOptions {
+  /** model package directories besides the shipped packages */
+  modelDirs: readonly string[]
+  /** fleet windows are judged this often */
+  fleetSeconds: number
+  policies: Readonly<Record<string, Partial<DriftPolicy>>>
+}
+
+/** Where the repository's own model builds land (`edgefleet model build`). */
+const SHIPPED_PACKAGES = join(REPO_ROOT, 'models', 'packages')
+
+/**
+ * The drift engine. Registered before the broker, whose ingest hands it every fresh drift window;
+ * alerts go to `app.alerts`, looked up when the first alert is emitted (that plugin comes later, as it
+ * publishes through the broker). Restores raised alerts from the registry, and judges fleet windows
+ * on a timer from `onReady` until the app closes.
+ */
+export const driftPlugin = fp<DriftOptions>(async (app, o) => {
+  const engine = new DriftEngine({
+    references: new PackageDirReferences([...o.modelDirs, SHIPPED_PACKAGES], app.log),
+    alerts: { emit: (alert) => app.alerts.emit(alert) },
+    policies: o.policies,
+    logger: app.log,
+    observe: (scope, outcome, seconds) => app.metrics?.observeDrift(scope, outcome, seconds),
+  })
+  engine.restore(await app.registry.openAlerts())
+  app.decorate('drift', engine)
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  app.addHook('onReady', async () => {
+    timer = setInterval(() => {
+      running = engine.evaluateFleet().catch((err: Error) => app.log.error({ err: err.message }, 'fleet drift evaluation failed'))
+    }, o.fleetSeconds * 1000)
+    timer.unref()
+  })
+  app.addHook('preClose', async () => {
+    clearInterval(timer)
+    await running
+  })
+}, { name: 'drift', dependencies: ['stores'] })
