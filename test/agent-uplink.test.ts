@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import mqtt from 'mqtt'
 import { HubLink } from '@edgefleet/edge-agent'
 import { dataPaths, resolveDataDir } from '@edgefleet/models'
-import { decodeChannel, deviceTopic, parseDeviceTopic, UPLINK_CHANNELS, type Command, type Desired, type Predictions, type Status } from '@edgefleet/protocol'
+import { decodeChannel, deviceTopic, parseDeviceTopic, UPLINK_CHANNELS, type Command, type Desired, type DriftSummary, type Predictions, type Status } from '@edgefleet/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startAgent, type AgentChild } from './helpers/agent-child.ts'
 import { runAgent } from './helpers/agent-process.ts'
@@ -77,14 +77,20 @@ async function observe(url: string): Promise<{ received: Arrival[] }> {
 }
 
 const preds = (arrivals: readonly Arrival[]): Predictions[] => arrivals.filter((a) => a.channel === 'pred').map((a) => decodeChannel('pred', a.payload))
+/** Every message numbered by the outbox: predictions and the drift summaries of each closed window. */
+const numbered = (arrivals: readonly Arrival[]): Numbered[] =>
+  arrivals.filter((a) => a.channel === 'pred' || a.channel === 'drift').map((a) => (a.channel === 'pred' ? decodeChannel('pred', a.payload) : decodeChannel('drift', a.payload)))
+type Numbered = Predictions | DriftSummary
+const isPredictions = (m: Numbered): m is Predictions => 'items' in m
 const statuses = (arrivals: readonly Arrival[]): Status[] => arrivals.filter((a) => a.channel === 'status').map((a) => decodeChannel('status', a.payload))
 const itemIds = (messages: readonly Predictions[]): string[] => messages.flatMap((m) => m.items.map((p) => p.id))
 
 /**
- * The hub's view: (deviceId, seq) is stored once. Checks that seqs are contiguous and that a repeated
- * seq is only a QoS 1 redelivery of the identical message; returns the messages in seq order.
+ * The hub's view: (deviceId, seq) is stored once. Checks that seqs are contiguous across predictions
+ * and drift summaries and that a repeated seq is only a QoS 1 redelivery of the identical message;
+ * returns the messages in seq order.
  */
-function storedOnce(messages: readonly Predictions[]): Predictions[] {
+function storedOnce(messages: readonly Numbered[]): Numbered[] {
   const bySeq = new Map<number, string>()
   for (const m of messages) {
     const text = JSON.stringify(m)
@@ -94,8 +100,11 @@ function storedOnce(messages: readonly Predictions[]): Predictions[] {
   }
   const seqs = [...bySeq.keys()].sort((a, b) => a - b)
   expect(seqs, 'seqs are contiguous').toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i))
-  return seqs.map((s) => JSON.parse(bySeq.get(s)!) as Predictions)
+  return seqs.map((s) => JSON.parse(bySeq.get(s)!) as Numbered)
 }
+
+/** The predictions the hub stores, in seq order (drift summaries in between checked, then left out). */
+const storedPreds = (arrivals: readonly Arrival[]): Predictions[] => storedOnce(numbered(arrivals)).filter(isPredictions)
 
 /** Waits for a retained status as a newly connecting client sees it. */
 async function retainedStatus(url: string): Promise<Status> {
@@ -118,7 +127,8 @@ describe('edgefleet-agent run --hub', () => {
     await expect.poll(() => statuses(received).at(-1)?.state).toBe('offline')
 
     const messages = preds(received)
-    expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: messages.length }, (_, i) => messages[0]!.seq + i))
+    const all = numbered(received)
+    expect(all.map((m) => m.seq)).toEqual(Array.from({ length: all.length }, (_, i) => all[0]!.seq + i))
     expect(itemIds(messages)).toEqual(rowIds(3))
     expect(messages[0]).toMatchObject({ v: 1, deviceId: DEVICE, model: { name: 'gas-sensor' } })
     expect(messages[0]!.items[0]).not.toHaveProperty('actual')
@@ -126,7 +136,7 @@ describe('edgefleet-agent run --hub', () => {
     expect(online).toMatchObject({ state: 'online', deviceId: DEVICE, keepaliveS: 30, queue: { dropped: 0 }, model: { name: 'gas-sensor' } })
     expect(offline).toMatchObject({ state: 'offline', reason: 'shutdown' })
     expect(await retainedStatus(b.url)).toMatchObject({ state: 'offline', reason: 'shutdown' })
-    expect(lastJson(r.stderr).uplink).toEqual({ enqueued: messages.length, sent: messages.length, dropped: 0, droppedByChannel: {}, left: 0, invalidDownlink: 0 })
+    expect(lastJson(r.stderr).uplink).toEqual({ enqueued: all.length, sent: all.length, dropped: 0, droppedByChannel: {}, left: 0, invalidDownlink: 0 })
     expect(r.stderr + r.stdout).not.toContain(SECRET)
   })
 
@@ -152,7 +162,7 @@ describe('edgefleet-agent run --hub', () => {
     const { uplink } = lastJson(r.stderr)
     expect(uplink).toMatchObject({ sent: uplink.enqueued, left: 0 })
     await expect.poll(() => statuses(received).at(-1)).toMatchObject({ state: 'offline', reason: 'shutdown' })
-    expect(storedOnce(preds(received))).toHaveLength(uplink.enqueued)
+    expect(storedOnce(numbered(received))).toHaveLength(uplink.enqueued)
   })
 
   it('buffers while the hub is down at start and drains everything, in order, once it is up', async () => {
@@ -164,9 +174,10 @@ describe('edgefleet-agent run --hub', () => {
     recordUplink(await broker({ port }), arrivals)
     const r = await a.exited
     expect(r.code, r.stderr).toBe(0)
-    const messages = storedOnce(preds(arrivals))
+    const messages = storedPreds(arrivals)
     expect(itemIds(messages)).toEqual(rowIds(1))
-    expect(lastJson(r.stderr).uplink).toMatchObject({ enqueued: messages.length, sent: messages.length, dropped: 0, left: 0 })
+    const all = numbered(arrivals).length
+    expect(lastJson(r.stderr).uplink).toMatchObject({ enqueued: all, sent: all, dropped: 0, left: 0 })
   })
 
   it('loses nothing when the hub goes away mid-stream and comes back: seqs contiguous, repeats only as redelivery', async () => {
@@ -182,7 +193,7 @@ describe('edgefleet-agent run --hub', () => {
     const r = await a.exited
     expect(r.code, r.stderr).toBe(0)
     expect(preds(arrivals).length).toBeGreaterThan(duringOutage)
-    const messages = storedOnce(preds(arrivals))
+    const messages = storedPreds(arrivals)
     expect(itemIds(messages)).toEqual(rowIds(2))
     expect(lastJson(r.stderr).uplink).toMatchObject({ dropped: 0, left: 0 })
   })
@@ -202,7 +213,7 @@ describe('edgefleet-agent run --hub', () => {
 
     const r = await runAgent([...hubArgs(b.url, dir), '--csv', batch(4), ...GAS_ARGS, '--format', 'none', '--drain-timeout', '120', '--summary', '--json'], { env: ENV })
     expect(r.code, r.stderr).toBe(0)
-    const messages = storedOnce(preds(arrivals))
+    const messages = storedPreds(arrivals)
     const beforeKill = messages.filter((m) => m.items[0]!.id.startsWith('batch1'))
     const afterRestart = messages.filter((m) => m.items[0]!.id.startsWith('batch4'))
     expect(beforeKill.length + afterRestart.length).toBe(messages.length)
@@ -211,7 +222,8 @@ describe('edgefleet-agent run --hub', () => {
     expect(ids.length).toBeGreaterThanOrEqual(printed.length)
     expect(ids).toEqual(rowIds(1).slice(0, ids.length))
     expect(itemIds(afterRestart)).toEqual(rowIds(4))
-    expect(afterRestart[0]!.seq).toBe(beforeKill.at(-1)!.seq + 1)
+    // storedOnce checked that seqs run on without a gap across both runs (drift summaries included)
+    expect(afterRestart[0]!.seq).toBeGreaterThan(beforeKill.at(-1)!.seq)
     expect(lastJson(r.stderr).uplink.left).toBe(0)
   })
 
@@ -225,12 +237,14 @@ describe('edgefleet-agent run --hub', () => {
     expect(r.code, r.stderr).toBe(0)
     const { uplink } = lastJson(r.stderr)
     expect(uplink.dropped).toBeGreaterThan(0)
-    expect(uplink).toMatchObject({ droppedByChannel: { pred: uplink.dropped }, sent: uplink.enqueued - uplink.dropped, left: 0 })
+    expect(uplink).toMatchObject({ sent: uplink.enqueued - uplink.dropped, left: 0 })
+    // the oldest telemetry goes first: predictions, and the drift summaries among them
+    expect(uplink.droppedByChannel.pred! + (uplink.droppedByChannel.drift ?? 0)).toBe(uplink.dropped)
     expect(statuses(arrivals)[0]).toMatchObject({ state: 'online', queue: { dropped: uplink.dropped } })
     // the oldest went: what arrived is the newest, contiguous up to the last prediction made
-    const messages = storedOnce(preds(arrivals))
-    expect(messages).toHaveLength(uplink.sent)
-    const ids = itemIds(messages)
+    const stored = storedOnce(numbered(arrivals))
+    expect(stored).toHaveLength(uplink.sent)
+    const ids = itemIds(stored.filter(isPredictions))
     expect(ids).toEqual([...rowIds(2), ...rowIds(3), ...rowIds(6)].slice(-ids.length))
   })
 

@@ -47,7 +47,7 @@ const storedPredictions = async (h: HubProcess, token: string, id: string): Prom
 function agent(h: { mqttUrl: string }, device: { id: string; secret: string }, stateDir: string, csv: string[], rate: number) {
   return runAgent(
     ['run', '--model', 'gas-sensor', '--hub', h.mqttUrl, '--device-id', device.id, '--state-dir', stateDir,
-      '--columns', 'gas,concentration,*', '--label-column', 'gas', '--format', 'none', '--rate', String(rate), ...csv.flatMap((f) => ['--csv', f])],
+      '--columns', 'gas,concentration,*', '--label-column', 'gas', '--format', 'none', '--rate', String(rate), '--drain-timeout', '60', ...csv.flatMap((f) => ['--csv', f])],
     { env: { EDGEFLEET_DEVICE_SECRET: device.secret } },
   )
 }

@@ -1,4 +1,4 @@
-import type { Manifest } from '@edgefleet/protocol'
+import type { DriftState, Manifest } from '@edgefleet/protocol'
 import type { BackendKind } from '../backends/backend.ts'
 import type { Logger } from '../errors.ts'
 import type { AgentStats } from '../pipeline/stats.ts'
@@ -14,19 +14,21 @@ export interface HubUplink {
   sink: HubPredictionSink
 }
 
-/** Opens the link to the hub for `run`; status messages describe the model, backend and the run's counters. */
-export async function openHubUplink(config: Readonly<RunConfig>, manifest: Manifest, backend: BackendKind, stats: AgentStats, logger: Logger): Promise<HubUplink> {
+/** Opens the link to the hub for `run`; status messages describe the model, backend, the run's counters and the drift state. */
+export async function openHubUplink(config: Readonly<RunConfig>, manifest: Manifest, backend: BackendKind, stats: AgentStats, logger: Logger, drift: () => DriftState | undefined = () => undefined): Promise<HubUplink> {
   let sink: HubPredictionSink | undefined
   let last = { predictions: 0, inferenceMs: 0 }
   const describe = (): StatusDetails => {
     const n = stats.predictions - last.predictions
     const latencyMs = n > 0 ? (stats.inferenceMs - last.inferenceMs) / n : undefined
     last = { predictions: stats.predictions, inferenceMs: stats.inferenceMs }
+    const driftState = drift()
     return {
       backend,
       model: { name: manifest.name, version: manifest.version, sha256: manifest.model.sha256 },
       counters: { predictions: stats.predictions, invalidReadings: stats.rejectedTotal - stats.dropped, droppedReadings: stats.dropped, errors: sink?.refused ?? 0 },
       ...(latencyMs !== undefined ? { latencyMs } : {}),
+      ...(driftState ? { drift: driftState } : {}),
     }
   }
   const link = await HubLink.create({

@@ -25,6 +25,7 @@ export async function infoCommand(o: { model: string; json?: boolean }): Promise
     m.description ?? '',
     `input  ${input.name} ${input.dtype} [${input.shape.join(', ')}] ${input.kind}${input.features ? `, ${input.features.length} features` : ''}, preprocessing ${input.preprocessing.type}`,
     ...m.outputs.map((out) => `output ${out.name} ${out.dtype} [${out.shape.join(', ')}] ${out.role}${out.labels ? `: ${out.labels.join(', ')}` : ''}`),
+    `drift: ${m.reference.features.length > 0 ? `windows of ${m.drift.windowSamples} readings or ${m.drift.windowSeconds} s, ${m.reference.features.length} features with reference statistics` : 'no reference statistics (not monitored)'}`,
     `training data: ${m.training.data}`,
     `trained with: ${m.training.library}${m.training.seed !== undefined ? `, seed ${m.training.seed}` : ''}`,
     ...Object.entries(m.training.metrics).map(([k, v]) => `  ${k}: ${v}`),

@@ -16,7 +16,8 @@ import type { Rejection, Source } from '../sources/source.ts'
 import type { HubLink, UplinkFigures } from '../uplink/hub-link.ts'
 import { closeHubUplink, formatUplinkSummary, openHubUplink, teeSink, type HubUplink } from './hub-uplink.ts'
 import type { RunConfig } from './run-config.ts'
-import { formatSummary } from './summary.ts'
+import { prepareRunDrift, type RunDrift } from './run-drift.ts'
+import { formatDriftSummary, formatSummary } from './summary.ts'
 
 /** Write buffer of --out files: large enough that the pipeline does not wait for each batch's write. */
 const OUT_BUFFER_BYTES = 1 << 20
@@ -35,14 +36,24 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
   const model = new TabularModel(loaded.manifest, loaded.backend)
   logger.info({ model: `${loaded.manifest.name}@${loaded.manifest.version}`, backend: loaded.backend.kind, selfTestVectors: loaded.selfTest.vectors }, 'model loaded and self-tested')
 
-  const stats = new AgentStats()
-  let uplink: HubUplink | undefined
+  let drift: RunDrift | undefined
   try {
-    uplink = config.hub ? await openHubUplink(config, loaded.manifest, loaded.backend.kind, stats, logger) : undefined
+    // calibrates the drift thresholds before the run's clock starts: part of getting the model ready
+    drift = config.drift ? await prepareRunDrift(config, loaded.manifest, model.features, logger) : undefined
   } catch (err) {
     await loaded.backend.close()
     throw err
   }
+
+  const stats = new AgentStats()
+  let uplink: HubUplink | undefined
+  try {
+    uplink = config.hub ? await openHubUplink(config, loaded.manifest, loaded.backend.kind, stats, logger, () => drift?.monitor.state()) : undefined
+  } catch (err) {
+    await loaded.backend.close()
+    throw err
+  }
+  drift?.attach(uplink?.link)
 
   const controller = new AbortController()
   const stop = (): void => controller.abort()
@@ -78,6 +89,7 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
       logger,
       onReject,
       stats,
+      ...(drift ? { observe: (records, output) => drift!.monitor.observe(records, output) } : {}),
     })
     // a refused device ends the run at once, even while a source waits for input that may never come
     // (stdin held open, a sensor broker still connecting); the pipeline's late outcome is then moot
@@ -87,6 +99,8 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await sink.close()
+    // the last, partial window goes into the outbox before it drains
+    await drift?.close()
     if (uplink) figures = await closeHubUplink(uplink.link, logger)
     // after a refusal the pipeline may still be inside a source: its session stays until the process exits
     if (!uplink?.link.failure) await loaded.backend.close()
@@ -94,9 +108,10 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
   if (uplink?.link.failure) throw uplink.link.failure
   if (config.summary || stats.rejectedTotal > 0 || (figures && figures.dropped > 0)) {
     const name = `${loaded.manifest.name}@${loaded.manifest.version}`
+    const driftFigures = drift?.figures()
     process.stderr.write(io.json
-      ? `${JSON.stringify(figures ? { ...stats.toJSON(), uplink: figures } : stats)}\n`
-      : formatSummary(stats, name, loaded.backend.kind) + (figures ? formatUplinkSummary(figures) : ''))
+      ? `${JSON.stringify({ ...stats.toJSON(), ...(figures ? { uplink: figures } : {}), ...(driftFigures ? { drift: driftFigures } : {}) })}\n`
+      : formatSummary(stats, name, loaded.backend.kind) + (driftFigures ? formatDriftSummary(driftFigures) : '') + (figures ? formatUplinkSummary(figures) : ''))
   }
   return stats
 }

@@ -42,4 +42,10 @@ describe('loadRunConfig', () => {
     expect(err?.message).toMatch(/--hub[\s\S]*--device-id[\s\S]*--outbox-max-mb/)
     expect(err?.message).not.toContain('hunter2')
   })
+  it('takes drift window sizes and a drift file, leaving the sizes to the model package unless given', () => {
+    expect(loadRunConfig({ model: 'm', csv: ['a'] }, {})).not.toHaveProperty('driftWindowSamples')
+    const c = loadRunConfig({ model: 'm', csv: ['a'], driftWindowSamples: 50, driftWindowSeconds: 5, driftOut: 'drift.jsonl' }, {})
+    expect(c).toMatchObject({ driftWindowSamples: 50, driftWindowSeconds: 5, driftOut: 'drift.jsonl' })
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], driftWindowSamples: 0, driftWindowSeconds: 1.5 }, {})).toThrow(/--drift-window-samples[\s\S]*--drift-window-seconds/)
+  })
 })

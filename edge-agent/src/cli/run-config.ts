@@ -49,6 +49,14 @@ export const RunConfigSchema = Type.Object(
     outboxMaxMb: Type.Number({ minimum: 0.5, maximum: 1_048_576 }),
     /** seconds spent sending what the outbox holds when the run ends */
     drainTimeout: Type.Number({ minimum: 0, maximum: 3600 }),
+    /** summarise, judge and send drift windows (on by default; off for the fastest replays) */
+    drift: Type.Boolean(),
+    /** close a drift window after this many samples (default: the model package's `drift.windowSamples`) */
+    driftWindowSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** …or this many seconds after its first sample (default: the model package's `drift.windowSeconds`) */
+    driftWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+    /** also write each drift window's summary (a protocol `DriftSummary`) as a line of this JSONL file */
+    driftOut: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 )
@@ -66,6 +74,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
   stdin: false,
   header: 'auto',
   parseWorker: false,
+  drift: true,
   format: 'jsonl',
   scores: false,
   summary: false,

@@ -1,3 +1,4 @@
+import type { DriftFigures } from '../drift/drift-monitor.ts'
 import type { AgentStats } from '../pipeline/stats.ts'
 
 /** A short, human summary of a run, for stderr. */
@@ -18,4 +19,13 @@ export function formatSummary(stats: AgentStats, model: string, backend: string)
     lines.push(`  rejected ${stats.rejectedTotal} reading(s): ${[...stats.rejected].map(([code, n]) => `${code} ×${n}`).join(', ')}`)
   }
   return `${lines.join('\n')}\n`
+}
+
+/** One summary line about drift: windows, the agent's own verdict, and the drifted features. */
+export function formatDriftSummary(d: DriftFigures & { sent: number; written: number }): string {
+  const where = [d.sent > 0 && `${d.sent} sent to the hub`, d.written > 0 && `${d.written} written`].filter(Boolean).join(', ')
+  const kinds = d.kinds.length > 0 ? ` (${d.kinds.join(', ')})` : ''
+  const shown = d.features.slice(0, 8).join(', ') + (d.drifted > 8 ? `, …` : '')
+  const features = d.drifted > 0 ? `; ${d.drifted} feature(s) drifted in the last window: ${shown}` : ''
+  return `  drift: ${d.windows} window(s)${where ? `, ${where}` : ''}, ${d.judged} judged; state ${d.state}${kinds}${features}\n`
 }

@@ -22,6 +22,8 @@ export interface PipelineOptions {
   logger?: Logger
   onReject?: (r: Rejection) => void
   stats?: AgentStats
+  /** sees every inferred batch, raw readings and model outputs row by row (the drift monitor); must not keep `output` */
+  observe?: (records: readonly SourceRecord[], output: { data: Float32Array; width: number }) => void
 }
 
 interface Queued extends SourceRecord {
@@ -105,6 +107,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
       }
       stats.readings += batch.length
       stats.predictions += batch.length
+      o.observe?.(batch, output)
       const written = o.sink.write(predictions, model)
       if (written) await written
     }

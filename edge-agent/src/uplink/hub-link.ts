@@ -197,7 +197,11 @@ export class HubLink extends EventEmitter<HubLinkEvents> implements Uplink {
     this.emit('fatal', err)
   }
 
-  private publishStatus(): void {
+  /**
+   * Publishes the retained online status now (it is also published on connect and every status
+   * interval), e.g. when the drift state changed. Does nothing while disconnected: the next connect publishes it.
+   */
+  publishStatus(): void {
     const client = this.client
     if (!client) return
     let payload: string

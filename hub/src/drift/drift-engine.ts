@@ -192,6 +192,8 @@ export class DriftEngine {
     const policy = resolvePolicy(manifestPolicy(ref.drift), this.o.policies?.[model.name])
     const v: VersionState = { model: { name: model.name, version: model.version }, judge: new DriftJudge(ref.reference, policy), policy, devices: new Map(), fleet: undefined as unknown as ScopeState }
     v.fleet = this.scope(v, null)
+    // calibrate for the manifest's window size now, in slices, before most windows arrive
+    v.judge.prepare(Math.max(ref.drift.windowSamples, policy.minCount)).catch((err: Error) => this.o.logger?.warn({ model: key(model), err: err.message }, 'drift threshold calibration failed'))
     return v
   }
 
