@@ -43,6 +43,8 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         '--import', 'tsx', join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
         '--hub', hub.mqttUrl, '--device-id', device.id, '--state-dir', join(config.dataDir, 'agents', device.id),
         '--columns', 'gas,concentration,*', '--label-column', 'gas', '--rate', String(o.rate), '--format', 'none',
+        // the demo prints each device's drift state and every alert itself; agents only report errors
+        '--log-level', 'error',
         ...files.flatMap((f) => ['--csv', f]),
       ]
       // own process group: a terminal's Ctrl-C reaches only the demo, which then stops each agent with
@@ -57,17 +59,18 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         `  API        ${hub.httpUrl}/api/v1/devices   (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
         `             curl -H 'Authorization: Bearer ${token}' ${hub.httpUrl}/api/v1/devices\n` +
         `  MQTT       ${hub.mqttUrl}   (WebSocket ${hub.wsUrl})\n` +
-        `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/#' -v\n` +
+        `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/drift/#' -v\n` +
         `  dashboard  arrives with the Dashboard issue (${hub.httpUrl}/)\n` +
         `  data       ${config.dataDir}\nCtrl-C stops everything.\n\n`,
     )
-    const timer = setInterval(() => void progress(hub, devices.map((d) => d.id)), 5000)
+    const seen = new Set((await hub.app.registry.listAlerts({ limit: 1000 })).alerts.map((r) => r.alert.id))
+    const timer = setInterval(() => void progress(hub, devices.map((d) => d.id), seen), 5000)
     await untilSignal()
     clearInterval(timer)
     process.stdout.write('stopping agents…\n')
   } finally {
     await Promise.all(agents.map((a) => stop(a)))
-    await progress(hub, [])
+    await progress(hub, [], new Set())
     await hub.close()
   }
 }
@@ -79,14 +82,25 @@ async function freshCredential(hub: RunningHub, kind: 'operator' | 'subscriber',
   return kind === 'operator' ? `${name}.${secret}` : secret
 }
 
-async function progress(hub: RunningHub, ids: readonly string[]): Promise<void> {
+/** One progress line (each device: presence, predictions, drift state), then any alert not shown before. */
+async function progress(hub: RunningHub, ids: readonly string[], seen: Set<string>): Promise<void> {
   const devices = await hub.app.registry.listDevices({ tags: { site: 'demo' } })
+  const drift = new Map((await hub.app.drift.snapshot()).filter((s) => s.deviceId !== null).map((s) => [s.deviceId!, s]))
   const parts = devices.filter((d) => ids.length === 0 || ids.includes(d.id)).map((d) => {
     const c = hub.app.ingest.counters.get(d.id)
-    return `${d.id} ${d.online ? 'online ' : 'offline'} ${c.predictions} predictions`
+    const s = drift.get(d.id)
+    const state = !s || s.lastJudgedAt === null ? 'drift ?' : s.raised.length > 0 ? `DRIFTING (${s.raised.join(', ')})` : 'drift ok'
+    return `${d.id} ${d.online ? 'online ' : 'offline'} ${c.predictions} predictions, ${state}`
   })
   const total = await hub.app.telemetry.countPredictions()
-  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${parts.join(' | ')} | stored ${total}\n`)
+  const now = new Date().toISOString().slice(11, 19)
+  process.stdout.write(`[${now}] ${parts.join(' | ')} | stored ${total}\n`)
+  if (ids.length === 0) return
+  const fresh = (await hub.app.registry.listAlerts({ limit: 50 })).alerts.filter((r) => !seen.has(r.alert.id)).reverse()
+  for (const { alert } of fresh) {
+    seen.add(alert.id)
+    process.stdout.write(`[${now}] alert ${alert.state} (${alert.severity}): ${alert.message}\n`)
+  }
 }
 
 function stop(child: ChildProcess): Promise<void> {
