@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { HUB_DEFAULTS, loadHubConfig } from './config.ts'
 
@@ -22,5 +25,21 @@ describe('loadHubConfig: webhooks', () => {
   it('leaves the defaults object alone', () => {
     loadHubConfig({ webhooks: 'https://a.example/h' }, {})
     expect(HUB_DEFAULTS.webhooks).toEqual([])
+  })
+})
+
+describe('loadHubConfig: drift', () => {
+  it('takes model directories comma-separated and per-model drift policies from the config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-config-'))
+    try {
+      const file = join(dir, 'hub.json')
+      writeFileSync(file, JSON.stringify({ drift: { 'gas-sensor': { metric: 'psi', raiseAfter: 2 } } }))
+      const config = loadHubConfig({ config: file, modelDirs: '/a, /b', driftFleetSeconds: '30' }, {})
+      expect(config).toMatchObject({ modelDirs: ['/a', '/b'], driftFleetSeconds: 30, drift: { 'gas-sensor': { metric: 'psi', raiseAfter: 2 } } })
+      writeFileSync(file, JSON.stringify({ drift: { 'gas-sensor': { metric: 'chi-by-eye' } } }))
+      expect(() => loadHubConfig({ config: file }, {})).toThrow(expect.objectContaining({ code: 'HUB_CONFIG_INVALID' }))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

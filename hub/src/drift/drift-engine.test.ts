@@ -33,9 +33,9 @@ function summary(deviceId: string, n: number, shift: number, seed: number, model
   return { v: 1, deviceId, seq: ++seq, ts: 2_000, model, ...w.take() }
 }
 
-function engine(open: Alert[] = []) {
+function engine(open: Alert[] = [], policies?: ConstructorParameters<typeof DriftEngine>[0]['policies']) {
   const alerts: Alert[] = []
-  const e = new DriftEngine({ references, alerts: { emit: async (a) => void alerts.push(a) } })
+  const e = new DriftEngine({ references, alerts: { emit: async (a) => void alerts.push(a) }, policies })
   e.restore(open)
   return { e, alerts }
 }
@@ -60,6 +60,14 @@ describe('DriftEngine', () => {
     await e.ingest(summary('pi-1', 100, 0, 103))
     expect(alerts.map((a) => a.state)).toEqual(['raised', 'cleared'])
     expect(alerts[1]!.id).not.toBe(raised.id)
+  })
+
+  it("applies the operator's per-model policy over the manifest's", async () => {
+    // the manifest says raise after 2; the operator says after 1
+    const { e, alerts } = engine([], { demo: { raiseAfter: 1 } })
+    await e.ingest(summary('pi-5', 100, 2, 1))
+    expect(alerts.map((a) => a.state)).toEqual(['raised'])
+    expect(alerts[0]!.message).toContain('raised after 1 drifted window(s)')
   })
 
   it('merges windows below minCount before judging them', async () => {
