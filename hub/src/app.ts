@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from './config.ts'
+import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { brokerPlugin } from './plugins/broker.ts'
@@ -11,6 +12,7 @@ import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
+import { driftRoutes } from './routes/drift/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
 import { HUB_VERSION } from './version.ts'
 
@@ -20,6 +22,8 @@ export interface BuildOptions {
   logger?: boolean | object
   /** stores opened by the caller */
   stores?: Pick<StoresOptions, 'registry' | 'telemetryStore'>
+  /** where the drift engine finds reference statistics (tests); default: the model package directories */
+  references?: ReferenceSource
 }
 
 /**
@@ -47,7 +51,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
   await app.register(operatorAuthPlugin)
-  await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift })
+  await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
@@ -63,6 +67,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(deviceRoutes, { prefix: '/api/v1' })
   await app.register(alertRoutes, { prefix: '/api/v1' })
+  await app.register(driftRoutes, { prefix: '/api/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

@@ -7,6 +7,7 @@ export type { AlertStore, AlertRecord, AlertQuery, AlertPage, WebhookDeliveryRec
 export type { AlertService, AlertServiceOptions, WebhookSettings } from './alerts/alert-service.ts'
 export { verifyWebhookSignature, SIGNATURE_HEADER } from './alerts/webhook-signature.ts'
 export type { TelemetryStore, PredictionPoint, PredictionQuery, PredictionBucket, TimeRange } from './telemetry/telemetry-store.ts'
+export type { DriftWindowRecord, DriftFeatureStats, DriftThresholds, DriftWindowQuery } from './telemetry/drift-records.ts'
 export type { HubBroker } from './broker/broker.ts'
 export { SqliteRegistry } from './registry/sqlite-registry.ts'
 export { DriftEngine, type DriftEngineOptions, type DriftOutcome, type DriftScopeSnapshot } from './drift/drift-engine.ts'

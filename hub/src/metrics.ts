@@ -14,6 +14,7 @@ export class HubMetrics implements AlertObserver {
   private readonly webhookDeliveries: Counter<'outcome'>
   private readonly driftWindows: Counter<'scope' | 'outcome'>
   private readonly driftSeconds: Histogram<'scope'>
+  private readonly driftHistoryFailures: Counter<'outcome'>
 
   constructor(connectedDevices: () => number) {
     this.devicesConnected = new Gauge({
@@ -68,6 +69,17 @@ export class HubMetrics implements AlertObserver {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     })
+    this.driftHistoryFailures = new Counter({
+      name: 'edgefleet_drift_history_failures_total',
+      help: 'Judged drift windows whose statistics the telemetry store did not take, by outcome: failed (kept in memory, retried) or dropped (given up: backlog full or invalid)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    })
+  }
+
+  /** Judged windows whose statistics were not stored when judged (failed) or were given up (dropped). */
+  driftHistoryFailed(outcome: 'failed' | 'dropped', windows: number): void {
+    this.driftHistoryFailures.inc({ outcome }, windows)
   }
 
   /** One device window or fleet evaluation by the drift engine: judged, pending (too small yet), no-reference, mismatch. */

@@ -108,6 +108,16 @@ describe('DriftEngine', () => {
     expect(after.alerts.map((a) => a.state)).toEqual(['cleared'])
   })
 
+  it('does not merge a resent window twice', async () => {
+    const { e } = engine()
+    const w = summary('pi-6', 20, 0, 1)
+    expect(await e.ingest(w)).toBe('pending')
+    expect(await e.ingest(w)).toBe('duplicate')
+    expect(await e.ingest(summary('pi-6', 20, 0, 2))).toBe('judged')
+    const snap = (await e.snapshot()).find((s) => s.deviceId === 'pi-6')!
+    expect(snap.window?.count).toBe(40)
+  })
+
   it('counts windows of unknown model versions and of mismatching features instead of judging them', async () => {
     const { e, alerts } = engine()
     expect(await e.ingest(summary('pi-4', 100, 3, 1, { name: 'demo', version: '9.9.9' }))).toBe('no-reference')

@@ -13,7 +13,7 @@ export interface DriftEngineLogger {
 }
 
 /** What happened to one device window. */
-export type DriftOutcome = 'judged' | 'pending' | 'no-reference' | 'mismatch'
+export type DriftOutcome = 'judged' | 'pending' | 'duplicate' | 'no-reference' | 'mismatch'
 
 export interface DriftEngineOptions {
   references: ReferenceSource
@@ -41,6 +41,8 @@ export interface JudgedWindowRecord {
 
 interface ScopeState {
   tracker: AlertTracker
+  /** newest device message seq merged (devices send windows in seq order): a resend is not merged twice */
+  lastSeq: number
   /** windows too small to judge alone, merged until they reach the policy's minCount */
   pending: MergedWindow | null
   last: { at: number; verdict: WindowVerdict; window: MergedWindow['window'] } | null
@@ -103,12 +105,14 @@ export class DriftEngine {
       this.warnOnce(`mismatch:${summary.deviceId}:${key(summary.model)}`, { deviceId: summary.deviceId, model: key(summary.model) }, `drift window does not match the model's reference statistics (${problem}); not judged`)
       return 'mismatch'
     }
-    v.fleet.pending = v.fleet.pending ? mergeWindows([v.fleet.pending, summary]) : mergeWindows([summary])
     let device = v.devices.get(summary.deviceId)
     if (!device) {
       device = this.scope(v, summary.deviceId)
       v.devices.set(summary.deviceId, device)
     }
+    if (summary.seq <= device.lastSeq) return 'duplicate'
+    device.lastSeq = summary.seq
+    v.fleet.pending = v.fleet.pending ? mergeWindows([v.fleet.pending, summary]) : mergeWindows([summary])
     device.pending = device.pending ? mergeWindows([device.pending, summary]) : mergeWindows([summary])
     if (device.pending.window.count < v.policy.minCount) return 'pending'
     const window = device.pending
@@ -154,7 +158,13 @@ export class DriftEngine {
     for (const { kind, transition } of s.tracker.step(verdict)) {
       const alert = buildAlert({ kind, transition, model: v.model, deviceId, window: window.window, verdict, policy: v.policy, now: this.now() })
       this.o.logger?.info({ alert: alert.id, kind, state: transition, deviceId, model: key(v.model) }, alert.message)
-      await this.o.alerts.emit(alert)
+      try {
+        await this.o.alerts.emit(alert)
+      } catch (err) {
+        // the window is consumed (merged and stepped): failing the device message would only make it
+        // resend a window that is then a duplicate. The alert service counts and logs store failures.
+        this.o.logger?.error({ alert: alert.id, err: (err as Error).message }, 'drift alert could not be emitted')
+      }
     }
   }
 
@@ -163,7 +173,7 @@ export class DriftEngine {
     for (const kind of ['data-drift', 'prediction-drift', 'confidence-drop'] as const) {
       if (this.restored.has(scopeKey(v.model, deviceId, kind))) tracker.restore(kind)
     }
-    return { tracker, pending: null, last: null }
+    return { tracker, lastSeq: -1, pending: null, last: null }
   }
 
   private version(model: ModelRef): Promise<VersionState | null> {

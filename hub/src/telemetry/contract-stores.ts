@@ -6,6 +6,7 @@ import { mulberry32 } from '@edgefleet/protocol'
 import { influxdAvailable, startInfluxd, type TestInfluxd } from './test-influxd.ts'
 import { InfluxTelemetry } from './influx-telemetry.ts'
 import { SqliteTelemetry } from './sqlite-telemetry.ts'
+import type { DriftWindowRecord } from './drift-records.ts'
 import type { PredictionPoint, TelemetryStore } from './telemetry-store.ts'
 
 /** One implementation under the contract suite: a place per test file, a store per name in it. */
@@ -55,7 +56,6 @@ export function influxHarness(): StoreHarness {
 /** The gas-sensor model's classes (UCI gas sensor array drift data). */
 export const GAS_LABELS = ['Ethanol', 'Ethylene', 'Ammonia', 'Acetaldehyde', 'Acetone', 'Toluene'] as const
 
-
 /** What one `pred` message of the gas-sensor model turns into: `n` predictions, readings 10 ms apart. */
 export function gasMessage(o: { deviceId: string; seq: number; ts: number; n: number; stepMs?: number; version?: string }): PredictionPoint[] {
   const random = mulberry32(o.seq * 7919 + o.deviceId.length)
@@ -75,4 +75,41 @@ export function gasMessage(o: { deviceId: string; seq: number; ts: number; n: nu
       latencyMs: Math.round((0.01 + 0.03 * random()) * 10000) / 10000,
     }
   })
+}
+
+/**
+ * A judged drift window as the engine reports it: `features` features (f0, f1, …) with seeded
+ * statistics; those in `drifted` above their thresholds. `deviceId` null is the fleet (no seq).
+ */
+export function driftRecord(o: { deviceId: string | null; seq?: number; ts: number; version?: string; features?: number; drifted?: readonly number[] }): DriftWindowRecord {
+  const random = mulberry32(o.ts % 100_003 + (o.seq ?? 7) * 31 + (o.deviceId?.length ?? 0))
+  const n = o.features ?? 4
+  const drifted = new Set(o.drifted ?? [])
+  const features = Array.from({ length: n }, (_, i) => {
+    const ks = drifted.has(i) ? 0.3 + random() / 10 : random() / 10
+    return {
+      name: `f${i}`,
+      count: 95 + Math.floor(random() * 5),
+      missingRate: Math.floor(random() * 5) / 100,
+      psi: ks * 1.7,
+      jensenShannon: ks / 2,
+      ks,
+      ksPValue: drifted.has(i) ? 1e-9 * random() : 0.2 + random() / 2,
+      wasserstein: ks * 0.9,
+      thresholds: { psi: 0.4, jensenShannon: 0.12, ks: 0.21, wasserstein: 0.25 },
+      drifted: drifted.has(i),
+    }
+  })
+  return {
+    ts: o.ts,
+    start: o.ts - 59_000,
+    deviceId: o.deviceId,
+    seq: o.deviceId === null ? null : (o.seq ?? 1),
+    model: 'gas-sensor',
+    version: o.version ?? '1.0.0',
+    count: 100,
+    driftShare: drifted.size / n,
+    dataDrift: drifted.size > 0,
+    features,
+  }
 }

@@ -1,4 +1,5 @@
 import { escape } from 'influx'
+import { DRIFT_FEATURES_MEASUREMENT, DRIFT_WINDOWS_MEASUREMENT } from './influx-drift-point.ts'
 import { msToNsLiteral, PREDICTIONS_MEASUREMENT } from './influx-point.ts'
 import type { PredictionBucket, PredictionQuery, TimeRange } from './telemetry-store.ts'
 
@@ -116,7 +117,9 @@ export function alterRetentionQuery(database: string, policy: string, days: numb
   return `${rp} DURATION ${hours}h SHARD DURATION ${hours >= 48 ? '1d' : '1h'}`
 }
 
-/** Deletes predictions read before `cutoffMs`. */
+/** Deletes predictions read before `cutoffMs`, and drift windows that ended before it. */
 export function deleteBeforeQuery(cutoffMs: number): string {
-  return `DELETE FROM ${M} WHERE time < ${msToNsLiteral(cutoffMs)}`
+  return [PREDICTIONS_MEASUREMENT, DRIFT_WINDOWS_MEASUREMENT, DRIFT_FEATURES_MEASUREMENT]
+    .map((m) => `DELETE FROM ${escape.quoted(m)} WHERE time < ${msToNsLiteral(cutoffMs)}`)
+    .join('; ')
 }

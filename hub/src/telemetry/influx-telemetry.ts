@@ -2,6 +2,10 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { InfluxDB, type IPoint, type ISingleHostConfig } from 'influx'
 import { HubError } from '../errors.ts'
+import { checkDriftQuery, checkDriftWindows } from './drift-record-checks.ts'
+import type { DriftWindowQuery, DriftWindowRecord } from './drift-records.ts'
+import { toDriftPoints } from './influx-drift-point.ts'
+import { driftFeaturesQuery, driftWindowsQuery, parseDriftWindows, rows, timeSpan } from './influx-drift-queries.ts'
 import { toInfluxPoint } from './influx-point.ts'
 import {
   aggregateQuery, alterRetentionQuery, countQuery, deleteBeforeQuery, parseAggregate, parseCount,
@@ -100,6 +104,26 @@ export class InfluxTelemetry implements TelemetryStore {
     await this.batcher.add(kept.map(toInfluxPoint))
   }
 
+  /** Shares the predictions' batched requests; a resent window overwrites itself (`influx-drift-point.ts`). */
+  async writeDriftWindows(records: readonly DriftWindowRecord[]): Promise<void> {
+    this.assertOpen()
+    checkDriftWindows(records)
+    const cutoff = retentionCutoff(this.retention.days)
+    const kept = cutoff === null ? records : records.filter((r) => r.ts >= cutoff)
+    await this.batcher.add(kept.flatMap(toDriftPoints))
+  }
+
+  /** Two reads: the newest windows, then the features of the milliseconds they span, joined here. */
+  async queryDriftWindows(q: DriftWindowQuery): Promise<DriftWindowRecord[]> {
+    this.assertOpen()
+    const limit = checkDriftQuery(q)
+    const windows = rows(await this.query(driftWindowsQuery(q, limit), 'read drift windows'))
+    const span = timeSpan(windows)
+    if (!span) return []
+    const features = rows(await this.query(driftFeaturesQuery(q, span.from, span.to), 'read drift features'))
+    return parseDriftWindows(windows, features)
+  }
+
   async countPredictions(q: PredictionQuery = {}): Promise<number> {
     this.assertOpen()
     checkTimeRange(q, 'countPredictions')
@@ -117,7 +141,7 @@ export class InfluxTelemetry implements TelemetryStore {
 
   /**
    * Sets the default retention policy's duration (whole hours, at least one) and deletes older
-   * predictions now. From then on InfluxDB expires data itself, a whole shard group (an hour, or a
+   * predictions and drift windows now. From then on InfluxDB expires data itself, a whole shard group (an hour, or a
    * day for retentions of two days and more) at a time.
    */
   async setRetention(days: number): Promise<void> {
@@ -127,7 +151,7 @@ export class InfluxTelemetry implements TelemetryStore {
     await this.query({ q: alterRetentionQuery(database, this.retention.policy, days), params: {} }, 'set the retention policy')
     this.retention = { ...this.retention, days }
     const cutoff = retentionCutoff(days)
-    if (cutoff !== null) await this.query({ q: deleteBeforeQuery(cutoff), params: {} }, 'delete expired predictions')
+    if (cutoff !== null) await this.query({ q: deleteBeforeQuery(cutoff), params: {} }, 'delete expired telemetry')
   }
 
   /** Sends the writes still queued, then releases the connections. A second call waits for the first. */
@@ -142,7 +166,7 @@ export class InfluxTelemetry implements TelemetryStore {
     } catch (err) {
       // points that expired between our filter and the server's check: gone either way
       if (/points beyond retention policy dropped/.test(describe(err))) return
-      throw this.failure('write predictions', err)
+      throw this.failure('write telemetry', err)
     }
   }
 

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest'
-import { gasMessage } from './contract-stores.ts'
+import { driftRecord, gasMessage } from './contract-stores.ts'
 import { SqliteTelemetry } from './sqlite-telemetry.ts'
 
 const DAY = 86_400_000
@@ -49,6 +50,23 @@ describe('SqliteTelemetry', () => {
     const [p] = gasMessage({ deviceId: 'gas-01', seq: 1, ts: Date.now(), n: 1 })
     await store.writePredictions([{ ...p!, label: undefined, value: [0.25, -3], shadow: true }])
     expect(await store.countPredictions({ model: 'gas-sensor' })).toBe(1)
+  })
+
+  it('upgrades a file of schema 1 (predictions only) to schema 2, keeping its predictions', async () => {
+    const path = join(dir, 'telemetry.db')
+    const v1 = await SqliteTelemetry.open(path)
+    await v1.writePredictions(gasMessage({ deviceId: 'gas-01', seq: 1, ts: Date.now(), n: 10 }))
+    await v1.close()
+    const raw = new Database(path)
+    raw.exec('DROP TABLE drift_windows; DROP TABLE drift_features')
+    raw.pragma('user_version = 1')
+    raw.close()
+    const store = await SqliteTelemetry.open(path)
+    onTestFinished(() => store.close())
+    expect(await store.countPredictions()).toBe(10)
+    const window = driftRecord({ deviceId: 'gas-01', seq: 2, ts: Date.now() })
+    await store.writeDriftWindows([window])
+    expect(await store.queryDriftWindows({ model: 'gas-sensor' })).toEqual([window])
   })
 
   it('names the path when the file cannot be opened', async () => {

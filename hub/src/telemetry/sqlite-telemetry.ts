@@ -2,6 +2,9 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type Database from 'better-sqlite3'
 import { HubError } from '../errors.ts'
 import { openSqlite } from '../sqlite/open-sqlite.ts'
+import { checkDriftQuery, checkDriftWindows } from './drift-record-checks.ts'
+import type { DriftWindowQuery, DriftWindowRecord } from './drift-records.ts'
+import { SqliteDriftTables } from './sqlite-drift.ts'
 import { ensureTelemetrySchema, type AggregateRow, type LabelCountRow } from './sqlite-schema.ts'
 import {
   checkBucketWidth, checkPredictionPoints, checkRetentionDays, checkTimeRange, closedError, retentionCutoff,
@@ -19,6 +22,8 @@ export interface SqliteTelemetryOptions {
 const HOUR_MS = 3_600_000
 /** rows per retention-delete transaction, so a large purge never holds the event loop for long */
 const DELETE_CHUNK = 10_000
+/** every table with a `ts` column that retention applies to */
+const TIMED_TABLES = ['predictions', 'drift_windows', 'drift_features'] as const
 
 const INSERT_SQL = `INSERT OR IGNORE INTO predictions
   (device_id, seq, idx, ts, model, version, reading_id, label, class_index, confidence, latency_ms, value, shadow)
@@ -33,6 +38,7 @@ export class SqliteTelemetry implements TelemetryStore {
   readonly kind = 'sqlite'
   private readonly statements = new Map<string, Database.Statement>()
   private readonly insertMany: (groups: readonly (readonly PredictionPoint[])[], cutoff: number | null) => void
+  private readonly drift: SqliteDriftTables
   /** writes waiting for the next group commit, with their callers */
   private pending: { points: readonly PredictionPoint[]; resolve: () => void; reject: (err: unknown) => void }[] = []
   private flushScheduled = false
@@ -47,6 +53,7 @@ export class SqliteTelemetry implements TelemetryStore {
     readonly path: string,
     private readonly options: SqliteTelemetryOptions,
   ) {
+    this.drift = new SqliteDriftTables(db)
     const insert = db.prepare(INSERT_SQL)
     this.insertMany = db.transaction((groups: readonly (readonly PredictionPoint[])[], cutoff: number | null) => {
       for (const p of groups.flat()) {
@@ -151,6 +158,19 @@ export class SqliteTelemetry implements TelemetryStore {
     }))
   }
 
+  /** One transaction per call; drift windows are few (one per device window), so no group commit. */
+  async writeDriftWindows(records: readonly DriftWindowRecord[]): Promise<void> {
+    this.assertOpen()
+    checkDriftWindows(records)
+    if (records.length > 0) this.drift.write(records, retentionCutoff(this.retentionDays))
+  }
+
+  async queryDriftWindows(q: DriftWindowQuery): Promise<DriftWindowRecord[]> {
+    this.assertOpen()
+    const limit = checkDriftQuery(q)
+    return this.drift.query(q, limit)
+  }
+
   async setRetention(days: number): Promise<void> {
     this.assertOpen()
     checkRetentionDays(days)
@@ -176,7 +196,7 @@ export class SqliteTelemetry implements TelemetryStore {
     this.db.close()
   }
 
-  /** Deletes expired rows in chunks (one purge at a time). */
+  /** Deletes expired rows of every table in chunks (one purge at a time). */
   private purge(): Promise<void> {
     this.purging ??= this.deleteExpired().finally(() => {
       this.purging = undefined
@@ -185,8 +205,12 @@ export class SqliteTelemetry implements TelemetryStore {
   }
 
   private async deleteExpired(): Promise<void> {
-    const boundary = this.stmt('SELECT ts FROM predictions WHERE ts < ? ORDER BY ts LIMIT 1 OFFSET ?')
-    const del = this.stmt('DELETE FROM predictions WHERE ts < ?')
+    for (const table of TIMED_TABLES) await this.deleteExpiredFrom(table)
+  }
+
+  private async deleteExpiredFrom(table: (typeof TIMED_TABLES)[number]): Promise<void> {
+    const boundary = this.stmt(`SELECT ts FROM ${table} WHERE ts < ? ORDER BY ts LIMIT 1 OFFSET ?`)
+    const del = this.stmt(`DELETE FROM ${table} WHERE ts < ?`)
     while (!this.closed) {
       // read each round: a setRetention during a long purge applies to the rest of it
       const cutoff = retentionCutoff(this.retentionDays)

@@ -1,5 +1,7 @@
+import type { DriftWindowQuery, DriftWindowRecord } from './drift-records.ts'
+
 /**
- * Telemetry: what devices measured and predicted, over time. One interface, two implementations
+ * Telemetry: what devices measured and predicted, and how their data drifted, over time. One interface, two implementations
  * (embedded SQLite, the default; InfluxDB 1.x), one contract suite (`telemetry.contract.test.ts`).
  *
  * Exactly-once: every point is keyed by (deviceId, seq, index) — the device's message sequence number
@@ -64,7 +66,14 @@ export interface TelemetryStore {
    * ascending order, and only buckets holding predictions are returned.
    */
   aggregatePredictions(q: TimeRange & { deviceId: string; everyMs: number }): Promise<PredictionBucket[]>
-  /** Deletes points older than `days` now and from then on (0 = keep forever). */
+  /**
+   * Writes judged drift windows with their per-feature statistics; idempotent per (device or fleet,
+   * model, version, window end, seq). Resolves when durable. Windows older than the retention are left out.
+   */
+  writeDriftWindows(records: readonly DriftWindowRecord[]): Promise<void>
+  /** One model's stored drift windows in [from, to) (by window end), newest first. */
+  queryDriftWindows(q: DriftWindowQuery): Promise<DriftWindowRecord[]>
+  /** Deletes predictions and drift windows older than `days` now and from then on (0 = keep forever). */
   setRetention(days: number): Promise<void>
   close(): Promise<void>
 }

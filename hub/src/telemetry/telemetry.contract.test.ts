@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { INFLUXD_MISSING } from './test-influxd.ts'
 import { gasMessage, influxHarness, sqliteHarness, type StoreHarness } from './contract-stores.ts'
+import { driftWindowContract } from './drift-telemetry.contract.ts'
 import type { PredictionPoint, TelemetryStore } from './telemetry-store.ts'
 
 const DAY = 86_400_000
@@ -144,4 +145,5 @@ describe.each(harnesses.filter((h) => h.available))('TelemetryStore contract: $n
     onTestFinished(() => again.close())
     expect(await again.countPredictions()).toBe(600)
   })
+  driftWindowContract(h, fresh)
 })

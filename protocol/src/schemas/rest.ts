@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { Count, DeviceId, Finite, Id, ModelName, SemVer, ShortText, Timestamp } from './common.ts'
+import { Count, DeviceId, Finite, Id, ModelName, ModelRef, SemVer, ShortText, Timestamp } from './common.ts'
 import { Alert, AlertKind } from './hub-messages.ts'
 
 /** REST bodies of the hub API (`/api/v1`). The hub validates with these; clients may too. */
@@ -157,6 +157,110 @@ export const AlertParams = Type.Object({ id: Id }, { additionalProperties: false
 /** `POST /api/v1/alerts/{id}/ack`; the body may be omitted. */
 export const AlertAckBody = Type.Object({ note: Type.Optional(ShortText) }, { additionalProperties: false })
 
+/** A drift scope: one device's windows of a model version, or the whole fleet's. */
+const DriftScope = Type.Union([Type.Literal('device'), Type.Literal('fleet')])
+const FeatureName = Type.String({ minLength: 1, maxLength: 128 })
+const DriftWindowSpan = Type.Object({ start: Timestamp, end: Timestamp, count: Count }, { additionalProperties: false })
+
+/** One scope's current drift state, as the hub's drift engine holds it (since the hub started). */
+export const DriftScopeView = Type.Object(
+  {
+    model: ModelRef,
+    scope: DriftScope,
+    /** null for the fleet */
+    deviceId: Type.Union([DeviceId, Type.Null()]),
+    /** alert kinds raised now */
+    raised: Type.Array(AlertKind),
+    /** when the last window was judged (hub clock); null before the first */
+    lastJudgedAt: Type.Union([Timestamp, Type.Null()]),
+    /** the last judged window */
+    window: Type.Union([DriftWindowSpan, Type.Null()]),
+    /** features that drifted in the last judged window */
+    drifted: Type.Array(FeatureName),
+    driftShare: Type.Union([Finite, Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+/** `GET /api/v1/drift`: model versions in name order, each fleet scope before its devices. */
+export const DriftStateList = Type.Object({ scopes: Type.Array(DriftScopeView) }, { additionalProperties: false })
+
+/** `GET /api/v1/drift`: every given filter must match. */
+export const DriftStateQuery = Type.Object(
+  {
+    model: Type.Optional(ModelName),
+    version: Type.Optional(SemVer),
+    deviceId: Type.Optional(DeviceId),
+    /** true: fleet scopes only; false: device scopes only */
+    fleet: Type.Optional(Type.Boolean()),
+    /** true: scopes with a raised alert only; false: scopes without one only */
+    raised: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+/** One feature's statistics in one stored window, with the thresholds it was judged against. */
+export const DriftFeatureView = Type.Object(
+  {
+    name: FeatureName,
+    /** present values */
+    count: Count,
+    missingRate: Finite,
+    psi: Finite,
+    jensenShannon: Finite,
+    ks: Finite,
+    ksPValue: Finite,
+    wasserstein: Finite,
+    thresholds: Type.Object({ psi: Finite, jensenShannon: Finite, ks: Finite, wasserstein: Finite }, { additionalProperties: false }),
+    drifted: Type.Boolean(),
+  },
+  { additionalProperties: false },
+)
+
+/** One stored judged window. */
+export const DriftWindowView = Type.Object(
+  {
+    /** the window's end (latest sample) */
+    ts: Timestamp,
+    start: Timestamp,
+    scope: DriftScope,
+    /** null for the fleet */
+    deviceId: Type.Union([DeviceId, Type.Null()]),
+    /** the device message that completed the window; null for the fleet */
+    seq: Type.Union([Count, Type.Null()]),
+    model: ModelRef,
+    count: Count,
+    driftShare: Finite,
+    dataDrift: Type.Boolean(),
+    /** in the model's feature order; only `feature` when the query names one */
+    features: Type.Array(DriftFeatureView),
+  },
+  { additionalProperties: false },
+)
+
+/** `GET /api/v1/drift/history`: stored windows, newest first. */
+export const DriftWindowList = Type.Object({ windows: Type.Array(DriftWindowView) }, { additionalProperties: false })
+
+/** `GET /api/v1/drift/history`: one model's stored windows; every given filter must match. */
+export const DriftHistoryQuery = Type.Object(
+  {
+    model: ModelName,
+    version: Type.Optional(SemVer),
+    deviceId: Type.Optional(DeviceId),
+    /** true: the fleet's windows only; false: devices' windows only */
+    fleet: Type.Optional(Type.Boolean()),
+    /** only this feature's statistics */
+    feature: Type.Optional(FeatureName),
+    /** window end, ms since the epoch, inclusive */
+    from: Type.Optional(Timestamp),
+    /** window end, ms since the epoch, exclusive */
+    to: Type.Optional(Timestamp),
+    /** most windows, the newest; default 100 */
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+)
+
 export type DeviceView = Type.Static<typeof DeviceView>
 export type DeviceList = Type.Static<typeof DeviceList>
 export type PredictionBuckets = Type.Static<typeof PredictionBuckets>
@@ -166,3 +270,10 @@ export type AlertAck = Type.Static<typeof AlertAck>
 export type AlertView = Type.Static<typeof AlertView>
 export type AlertList = Type.Static<typeof AlertList>
 export type AlertListQuery = Type.Static<typeof AlertListQuery>
+export type DriftScopeView = Type.Static<typeof DriftScopeView>
+export type DriftStateList = Type.Static<typeof DriftStateList>
+export type DriftStateQuery = Type.Static<typeof DriftStateQuery>
+export type DriftFeatureView = Type.Static<typeof DriftFeatureView>
+export type DriftWindowView = Type.Static<typeof DriftWindowView>
+export type DriftWindowList = Type.Static<typeof DriftWindowList>
+export type DriftHistoryQuery = Type.Static<typeof DriftHistoryQuery>
