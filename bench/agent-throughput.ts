@@ -113,11 +113,12 @@ async function pipelineThroughput(kind: Kind, batch: number): Promise<number> {
 
 interface AgentSummary { predictions: number; predictionsPerS: number; maxRssMB: number }
 
-function agentThroughput(bundle: string, kind: Kind, batch: number, worker: boolean, files = Array.from({ length: repeat }, () => csvFiles).flat()): Promise<AgentSummary> {
+function agentThroughput(bundle: string, kind: Kind, batch: number, worker: boolean, files = Array.from({ length: repeat }, () => csvFiles).flat(), extra: string[] = []): Promise<AgentSummary> {
   const args = [
     bundle, 'run', '--model', packageDir, '--backend', kind, '--batch-size', String(batch),
     '--columns', 'gas,concentration,*', '--label-column', 'gas', '--out', '/dev/null', '--summary', '--json',
     ...(worker ? ['--parse-worker'] : []),
+    ...extra,
     ...files.flatMap((f) => ['--csv', f]),
   ]
   return new Promise((resolve, reject) => {
@@ -169,3 +170,9 @@ for (const kind of ['wasm', 'native'] as const) {
   const probe = await agentThroughput(bundle, kind, 64, false, [smallest])
   process.stdout.write(`agent RSS on a short run (${probe.predictions} readings), ${kind}: ${probe.maxRssMB.toFixed(0)} MB\n`)
 }
+// what drift monitoring (on by default: a summary per 100-reading window, judged on the device) costs the agent
+process.stdout.write('\ndrift monitoring cost, agent wasm batch 64 (default window: 100 readings):\n')
+const withDrift = rows['wasm/64']!.agent.predictionsPerS
+const noDrift = await agentThroughput(bundle, 'wasm', 64, false, undefined, ['--no-drift'])
+process.stdout.write(`  --no-drift ${n(noDrift.predictionsPerS)}/s   drift on ${n(withDrift)}/s   (${pct(withDrift, noDrift.predictionsPerS)} of --no-drift)\n`)
+

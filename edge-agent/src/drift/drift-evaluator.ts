@@ -34,7 +34,8 @@ export class DriftEvaluator {
   private since: number
 
   constructor(reference: ReferenceStatistics, readonly policy: Readonly<DriftPolicy>, model: Static<typeof ModelRef>, now: number) {
-    this.judge = new DriftJudge(reference, policy)
+    // the device needs verdicts, not every statistic: the hub computes those for alerts and history
+    this.judge = new DriftJudge(reference, policy, 'verdict')
     this.tracker = new AlertTracker(policy)
     this.model = { name: model.name, version: model.version }
     this.since = now

@@ -74,6 +74,26 @@ describe('thresholds calibrated by resampling the reference', () => {
     expect(v.confidence?.drifted).toBe(true)
   })
 
+  it("in 'verdict' detail (an agent) reaches the same verdicts computing only the policy's statistic", () => {
+    const lean = new DriftJudge(ref, DEFAULT_DRIFT_POLICY, 'verdict')
+    for (const [seed, shift] of [[1, 0], [2, 0.4], [3, 1]] as const) {
+      const w = window(100, seed, shift)
+      const full = judge.judge(w)
+      const v = lean.judge(w)
+      expect(v.drifted).toEqual(full.drifted)
+      expect(v.features.map((f) => f.ks)).toEqual(full.features.map((f) => f.ks))
+      expect(v.features.every((f) => Number.isNaN(f.psi) && Number.isNaN(f.wasserstein))).toBe(true)
+      expect(v.confidence?.drifted).toBe(full.confidence?.drifted)
+    }
+  })
+
+  it('flags a feature with every value missing, whatever the metric', () => {
+    const w = window(100, 4)
+    w.features[2] = { ...w.features[2]!, count: 0, missing: 100, mean: 0, m2: 0, min: null, max: null, bins: w.features[2]!.bins.map(() => 0), ties: [] }
+    expect(judge.judge(w).drifted).toEqual(['f2'])
+    expect(new DriftJudge(ref, DEFAULT_DRIFT_POLICY, 'verdict').judge(w).drifted).toEqual(['f2'])
+  })
+
   it('does not judge windows below minCount', () => {
     const v = judge.judge(window(10, 5, 3))
     expect(v.judged).toBe(false)

@@ -20,6 +20,10 @@ export interface FeatureThresholds {
 /** The resampled thresholds; `ks` is added per window by `evaluateWindow`. */
 export type ResampledThresholds = Omit<FeatureThresholds, 'ks'>
 
+/** Feature statistics whose thresholds come from resampling. */
+export const RESAMPLED_METRICS = ['psi', 'jensen-shannon', 'wasserstein'] as const
+export type ResampledMetric = (typeof RESAMPLED_METRICS)[number]
+
 /** Every threshold for windows of about `count` samples. */
 export interface WindowThresholds {
   /** the window size asked for, and the effective size the thresholds were resampled at */
@@ -51,7 +55,15 @@ export class ThresholdCalibrator {
   private readonly referenceCount: number
   private readonly pending = new Map<number, Promise<void>>()
 
-  constructor(private readonly reference: ReferenceStatistics, private readonly policy: Pick<DriftPolicy, 'quantile' | 'resamples' | 'seed'>) {
+  /**
+   * `metrics`: the resampled feature statistics to calibrate (default all three); the others get NaN
+   * thresholds. An agent judging by KS needs none, so its calibration is only the outputs'.
+   */
+  constructor(
+    private readonly reference: ReferenceStatistics,
+    private readonly policy: Pick<DriftPolicy, 'quantile' | 'resamples' | 'seed'>,
+    private readonly metrics: readonly ResampledMetric[] = RESAMPLED_METRICS,
+  ) {
     this.referenceCount = Math.max(1, reference.sampleCount)
     this.features = reference.features.map((f) => {
       const layout = tieLayout(f, this.referenceCount)
@@ -131,6 +143,10 @@ export class ThresholdCalibrator {
   }
 
   private resampleFeature(f: (typeof this.features)[number], size: number, next: () => number): ResampledThresholds {
+    const wantPsi = this.metrics.includes('psi')
+    const wantJs = this.metrics.includes('jensen-shannon')
+    const wantW = this.metrics.includes('wasserstein')
+    if (!wantPsi && !wantJs && !wantW) return { psi: Number.NaN, jensenShannon: Number.NaN, wasserstein: Number.NaN }
     const r = this.policy.resamples
     const stats = { psi: new Float64Array(r), jensenShannon: new Float64Array(r), wasserstein: new Float64Array(r) }
     const counts = new Float64Array(f.layout.weights.length)
@@ -145,10 +161,10 @@ export class ThresholdCalibrator {
       f.layout.fold(counts, bins, ties)
       hist[0] = counts[0]! / size
       for (let i = 0; i < bins.length; i++) hist[i + 1] = bins[i]! / size
-      stats.psi[s] = psi(hist, f.prepared.histogram)
-      stats.jensenShannon[s] = jensenShannon(hist, f.prepared.histogram)
+      if (wantPsi) stats.psi[s] = psi(hist, f.prepared.histogram)
+      if (wantJs) stats.jensenShannon[s] = jensenShannon(hist, f.prepared.histogram)
       const present = size - counts[0]!
-      if (present > 0) {
+      if (wantW && present > 0) {
         // CDF at each edge, ties included (`edgeCounts` without its allocations: this loop runs 10⁵ times)
         let below = 0
         for (let i = 0; i <= k; i++) {
@@ -159,7 +175,11 @@ export class ThresholdCalibrator {
       }
     }
     const q = this.policy.quantile
-    return { psi: quantile(stats.psi, q), jensenShannon: quantile(stats.jensenShannon, q), wasserstein: quantile(stats.wasserstein, q) }
+    return {
+      psi: wantPsi ? quantile(stats.psi, q) : Number.NaN,
+      jensenShannon: wantJs ? quantile(stats.jensenShannon, q) : Number.NaN,
+      wasserstein: wantW ? quantile(stats.wasserstein, q) : Number.NaN,
+    }
   }
 
   private resampleClasses(classDistribution: readonly number[], size: number, next: () => number): number {

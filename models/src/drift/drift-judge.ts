@@ -1,5 +1,5 @@
 import type { AlertKind, ReferenceStatistics } from '@edgefleet/protocol'
-import { ThresholdCalibrator } from './calibration.ts'
+import { RESAMPLED_METRICS, ThresholdCalibrator } from './calibration.ts'
 import { evaluateWindow, prepareReference, type JudgedWindow, type PreparedReference, type WindowVerdict } from './evaluate-window.ts'
 import { CLEAR_STATE, stepHysteresis, type HysteresisState } from './hysteresis.ts'
 import type { DriftPolicy } from './policy.ts'
@@ -12,9 +12,15 @@ export class DriftJudge {
   private readonly prepared: PreparedReference
   private readonly calibrator: ThresholdCalibrator
 
-  constructor(reference: ReferenceStatistics, readonly policy: Readonly<DriftPolicy>) {
+  /**
+   * `detail: 'verdict'` (an agent) computes and calibrates only what the policy's metric needs, so
+   * judging is several times cheaper and a KS policy needs no feature resampling at all; `'full'` (the
+   * hub, default) computes every statistic and threshold, as alerts report them.
+   */
+  constructor(reference: ReferenceStatistics, readonly policy: Readonly<DriftPolicy>, private readonly detail: 'full' | 'verdict' = 'full') {
     this.prepared = prepareReference(reference)
-    this.calibrator = new ThresholdCalibrator(reference, policy)
+    const metrics = detail === 'full' ? RESAMPLED_METRICS : RESAMPLED_METRICS.filter((m) => m === policy.metric)
+    this.calibrator = new ThresholdCalibrator(reference, policy, metrics)
   }
 
   get featureNames(): string[] {
@@ -30,7 +36,7 @@ export class DriftJudge {
     if (window.features.length !== this.prepared.features.length) {
       throw new RangeError(`window has ${window.features.length} features, the reference ${this.prepared.features.length}`)
     }
-    return evaluateWindow(window, this.prepared, this.calibrator.at(Math.max(1, window.window.count)), this.policy)
+    return evaluateWindow(window, this.prepared, this.calibrator.at(Math.max(1, window.window.count)), this.policy, this.detail)
   }
 }
 

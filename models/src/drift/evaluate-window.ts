@@ -58,7 +58,8 @@ export function prepareReference(reference: ReferenceStatistics): PreparedRefere
 }
 
 /**
- * Judges one window against the reference: every statistic per feature, the policy's metric against
+ * Judges one window against the reference (`detail: 'verdict'` computes only the policy's statistic per
+ * feature: the others are NaN): every statistic per feature, the policy's metric against
  * its calibrated threshold, the share of drifted features (data drift), χ² of predicted classes
  * (prediction drift) and the drop of mean confidence (confidence drop). Pure: no I/O, no state.
  */
@@ -67,6 +68,7 @@ export function evaluateWindow(
   ref: PreparedReference,
   thresholds: WindowThresholds,
   policy: Pick<DriftPolicy, 'metric' | 'driftShare' | 'criticalShare' | 'minCount' | 'quantile'>,
+  detail: 'full' | 'verdict' = 'full',
 ): WindowVerdict {
   const n = ref.reference.sampleCount
   const critical = new Map<number, number>()
@@ -78,9 +80,15 @@ export function evaluateWindow(
   const value = METRIC_VALUE[policy.metric]
   const limit = METRIC_THRESHOLD[policy.metric]
   const features = window.features.map((f, i): FeatureVerdict => {
-    const stats = featureStatistics(f, ref.features[i]!, n)
-    const t: FeatureThresholds = { ...thresholds.features[i]!, ks: ksThreshold(f.count) }
-    return { ...stats, thresholds: t, drifted: f.count > 0 ? value(stats) > limit(t) : stats.psi > t.psi }
+    // built field by field, not by spreading: this runs for every feature of every window
+    const v = featureStatistics(f, ref.features[i]!, n, detail === 'verdict' ? policy.metric : undefined) as FeatureVerdict
+    const r = thresholds.features[i]!
+    const t: FeatureThresholds = { psi: r.psi, jensenShannon: r.jensenShannon, ks: ksThreshold(f.count), wasserstein: r.wasserstein }
+    // no present value at all: drift when the reference makes an all-missing window that unlikely
+    const missing = ref.reference.features[i]!.missingRate
+    v.thresholds = t
+    v.drifted = f.count > 0 ? value(v) > limit(t) : f.missing > 0 && missing ** f.missing < 1 - policy.quantile
+    return v
   })
   const count = window.window.count
   const judged = count >= policy.minCount

@@ -1,7 +1,8 @@
 import type { FeatureReference, FeatureSummary } from '@edgefleet/protocol'
-import { denseTies, edgeCounts, referenceEdgeCdf } from './edge-counts.ts'
+import { referenceEdgeCdf } from './edge-counts.ts'
 import { referenceHistogram, windowHistogram } from './feature-histogram.ts'
 import { ksPValue } from './special-functions.ts'
+import type { FeatureMetric } from './policy.ts'
 import { jensenShannon, psi, ksFromCdfs, wassersteinFromCdfs } from './statistics.ts'
 
 /** A feature's reference, precomputed once for many windows. */
@@ -56,34 +57,63 @@ export interface FeatureStatistics {
   mean: number | null
 }
 
-export function featureStatistics(f: FeatureSummary, ref: PreparedFeature, referenceCount: number): FeatureStatistics {
-  const total = f.count + f.missing
-  const hist = windowHistogram(f)
-  let ksEdges = 0
-  let wasserstein = 0
-  if (f.count > 0) {
-    const { lt, le } = edgeCounts(f.bins, denseTies(f))
-    for (let i = 0; i < lt.length; i++) {
-      lt[i]! /= f.count
-      le[i]! /= f.count
-    }
-    ksEdges = ksFromCdfs({ lt, le }, ref.cdf)
-    const k = f.bins.length - 2
-    wasserstein = wassersteinFromCdfs(
-      ref.edges, le, ref.cdf.le,
-      { below: f.bins[0]! / f.count, above: f.bins[k + 1]! / f.count, min: f.min, max: f.max },
-      ref.std,
-    )
+/** Scratch buffers for {@link windowEdgeCdf}, reused: judging allocates nothing per feature. */
+let scratch = { ties: new Float64Array(0), lt: new Float64Array(0), le: new Float64Array(0) }
+
+/** The window's CDF at the edges (`<` and `<=`), as proportions of its present values, in reused buffers. */
+function windowEdgeCdf(f: FeatureSummary): { lt: Float64Array; le: Float64Array } {
+  const k1 = f.bins.length - 1
+  if (scratch.lt.length !== k1) scratch = { ties: new Float64Array(k1), lt: new Float64Array(k1), le: new Float64Array(k1) }
+  const { ties, lt, le } = scratch
+  ties.fill(0)
+  for (const [i, c] of f.ties) if (i < k1) ties[i]! += c
+  let below = 0
+  for (let i = 0; i < k1; i++) {
+    below += f.bins[i]!
+    const l = i === k1 - 1 ? below - ties[i]! : below
+    lt[i] = l / f.count
+    le[i] = (l + ties[i]!) / f.count
   }
+  return { lt, le }
+}
+
+/**
+ * Every statistic of one feature in a window, or with `only`, just the one a verdict needs (the others
+ * are NaN): an agent judging its own windows computes only its policy's metric, a few times cheaper.
+ */
+export function featureStatistics(f: FeatureSummary, ref: PreparedFeature, referenceCount: number, only?: FeatureMetric): FeatureStatistics {
+  const total = f.count + f.missing
+  const want = (m: FeatureMetric): boolean => only === undefined || only === m
+  // a feature with no present value is judged by PSI over the missing category, whatever the metric
+  const needHistogram = want('psi') || want('jensen-shannon') || f.count === 0
+  const hist = needHistogram ? windowHistogram(f) : null
+  let ksEdges = Number.NaN
+  let wasserstein = Number.NaN
+  if (f.count > 0 && (want('ks') || want('wasserstein'))) {
+    const { lt, le } = windowEdgeCdf(f)
+    if (want('ks')) ksEdges = ksFromCdfs({ lt, le }, ref.cdf)
+    if (want('wasserstein')) {
+      const k = f.bins.length - 2
+      wasserstein = wassersteinFromCdfs(
+        ref.edges, le, ref.cdf.le,
+        { below: f.bins[0]! / f.count, above: f.bins[k + 1]! / f.count, min: f.min, max: f.max },
+        ref.std,
+      )
+    }
+  } else if (f.count === 0) {
+    ksEdges = 0
+    wasserstein = 0
+  }
+  const ks = f.count > 0 ? Math.min(1, ksEdges + ref.maxInterior / 2) : 0
   return {
     name: f.name,
     count: f.count,
     missingRate: total === 0 ? 0 : f.missing / total,
-    psi: psi(hist, ref.histogram),
-    jensenShannon: jensenShannon(hist, ref.histogram),
-    ks: f.count > 0 ? Math.min(1, ksEdges + ref.maxInterior / 2) : 0,
+    psi: hist && (want('psi') || f.count === 0) ? psi(hist, ref.histogram) : Number.NaN,
+    jensenShannon: hist && want('jensen-shannon') ? jensenShannon(hist, ref.histogram) : Number.NaN,
+    ks,
     ksEdges,
-    ksPValue: f.count > 0 ? ksPValue(Math.min(1, ksEdges + ref.maxInterior / 2), f.count, referenceCount) : 1,
+    ksPValue: f.count > 0 && want('ks') ? ksPValue(ks, f.count, referenceCount) : f.count > 0 ? Number.NaN : 1,
     wasserstein,
     mean: f.count > 0 ? f.mean : null,
   }

@@ -8,7 +8,7 @@ export { mergeFeatureSummaries, mergeOutputSummaries, mergeWindows, SummaryMisma
 export { psi, jensenShannon, ksFromCdfs, wassersteinFromCdfs, chi2Statistic, histogramMean, PSI_EPSILON } from './statistics.ts'
 export { ksPValue, ksCritical, chi2PValue, kolmogorovQ, gammaQ } from './special-functions.ts'
 export { featureStatistics, prepareFeature, type FeatureStatistics } from './feature-statistics.ts'
-export { ThresholdCalibrator, ladderRung, outputReferenceCount, type WindowThresholds, type FeatureThresholds, type ResampledThresholds } from './calibration.ts'
+export { ThresholdCalibrator, ladderRung, outputReferenceCount, RESAMPLED_METRICS, type ResampledMetric, type WindowThresholds, type FeatureThresholds, type ResampledThresholds } from './calibration.ts'
 export { evaluateWindow, prepareReference, dataDriftSignals, type WindowVerdict, type FeatureVerdict, type PreparedReference, type JudgedWindow } from './evaluate-window.ts'
 export { stepHysteresis, CLEAR_STATE, type HysteresisState } from './hysteresis.ts'
 export { DriftJudge, AlertTracker, driftByKind, DRIFT_KINDS } from './drift-judge.ts'
