@@ -1,23 +1,9 @@
 import { readFileSync } from 'node:fs'
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
+import { DriftPolicyFields } from '@edgefleet/protocol'
 import { HubError } from './errors.ts'
 import { DEFAULT_HUB_DATA_DIR } from './paths.ts'
-
-/** Operator overrides of a model's drift policy (docs/DRIFT.md); unset fields keep the manifest's or the default. */
-const DriftPolicyOverride = Type.Object(
-  {
-    metric: Type.Optional(Type.Enum(['psi', 'jensen-shannon', 'ks', 'wasserstein'] as const)),
-    quantile: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.99999 })),
-    resamples: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })),
-    driftShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    criticalShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    raiseAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    clearAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    minCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  },
-  { additionalProperties: false },
-)
 
 /** Settings of `edgefleet hub`. Defaults live here, documented once; flags > environment > file > defaults. */
 export const HubConfigSchema = Type.Object(
@@ -58,7 +44,7 @@ export const HubConfigSchema = Type.Object(
     /** judge each model version's fleet-wide window (every device's windows merged) this often, in seconds */
     driftFleetSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     /** drift policy overrides per model name (config file only), e.g. { "gas-sensor": { "metric": "psi", "raiseAfter": 2 } } */
-    drift: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), DriftPolicyOverride),
+    drift: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), DriftPolicyFields),
   },
   { additionalProperties: false },
 )

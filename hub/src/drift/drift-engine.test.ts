@@ -1,36 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { mulberry32, validators, type Alert, type DriftSummary, type ReferenceStatistics } from '@edgefleet/protocol'
-import { featureReference } from '@edgefleet/models'
-import { DriftWindow } from '@edgefleet/models/drift'
+import { validators, type Alert, type DriftSummary } from '@edgefleet/protocol'
+import { DEMO_MODEL as MODEL, demoReferences as references, demoSummary } from '../test-support/drift-fixtures.ts'
 import { DriftEngine } from './drift-engine.ts'
-import type { ReferenceSource } from './model-references.ts'
-
-const MODEL = { name: 'demo', version: '1.0.0' }
-const F = 6
-
-function gaussian(next: () => number, mean: number): number {
-  return mean + Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())
-}
-
-const next = mulberry32(5)
-const reference: ReferenceStatistics = {
-  sampleCount: 4000,
-  source: 'test',
-  features: Array.from({ length: F }, (_, j) => featureReference(`f${j}`, Array.from({ length: 4000 }, () => gaussian(next, 0)))),
-  outputs: {},
-}
-const references: ReferenceSource = { get: async (name, version) => (name === MODEL.name && version === MODEL.version ? { name, version, reference, drift: { windowSamples: 100, windowSeconds: 60, raiseAfter: 2, clearAfter: 2 } } : null) }
 
 let seq = 0
-function summary(deviceId: string, n: number, shift: number, seed: number, model = MODEL): DriftSummary {
-  const rnd = mulberry32(seed)
-  const w = new DriftWindow(reference.features, null)
-  const row = new Float64Array(F)
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < F; j++) row[j] = gaussian(rnd, j < 3 ? shift : 0)
-    w.add(1_000 + i, row, 0)
-  }
-  return { v: 1, deviceId, seq: ++seq, ts: 2_000, model, ...w.take() }
+/** A window of `n` samples from `deviceId`, features f0–f2 shifted by `shift` σ. */
+function summary(deviceId: string, n: number, shift: number, seed: number, model: DriftSummary['model'] = MODEL): DriftSummary {
+  return { ...demoSummary({ deviceId, seq: ++seq, start: 1_000, n, shift, seed }), model }
 }
 
 function engine(open: Alert[] = [], policies?: ConstructorParameters<typeof DriftEngine>[0]['policies']) {

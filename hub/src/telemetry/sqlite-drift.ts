@@ -20,9 +20,9 @@ const FEATURE_COLUMNS = 'feature, count, missing_rate, psi, js, ks, ks_p, wasser
  */
 export class SqliteDriftTables {
   private readonly insertMany: (records: readonly DriftWindowRecord[], cutoff: number | null) => void
-  private readonly statements = new Map<string, Database.Statement>()
 
-  constructor(private readonly db: Database.Database) {
+  /** `stmt`: the store's prepared-statement cache, shared so each SQL text is prepared once per handle */
+  constructor(db: Database.Database, private readonly stmt: (sql: string) => Database.Statement) {
     const window = db.prepare(INSERT_WINDOW)
     const feature = db.prepare(INSERT_FEATURE)
     this.insertMany = db.transaction((records: readonly DriftWindowRecord[], cutoff: number | null) => {
@@ -78,15 +78,6 @@ export class SqliteDriftTables {
         features: (features.all(key) as DriftFeatureRow[]).map(featureStats),
       }
     })
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql)
-    if (!s) {
-      s = this.db.prepare(sql)
-      this.statements.set(sql, s)
-    }
-    return s
   }
 }
 

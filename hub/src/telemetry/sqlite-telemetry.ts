@@ -53,7 +53,7 @@ export class SqliteTelemetry implements TelemetryStore {
     readonly path: string,
     private readonly options: SqliteTelemetryOptions,
   ) {
-    this.drift = new SqliteDriftTables(db)
+    this.drift = new SqliteDriftTables(db, (sql) => this.stmt(sql))
     const insert = db.prepare(INSERT_SQL)
     this.insertMany = db.transaction((groups: readonly (readonly PredictionPoint[])[], cutoff: number | null) => {
       for (const p of groups.flat()) {

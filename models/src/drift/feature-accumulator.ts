@@ -1,4 +1,5 @@
 import type { FeatureReference, FeatureSummary } from '@edgefleet/protocol'
+import { binIndex } from '../reference/bin-index.ts'
 
 /**
  * Builds the drift summary of one numeric feature over a window in constant memory: counts per
@@ -29,26 +30,13 @@ export class FeatureAccumulator {
       this.missing++
       return
     }
-    // binIndex, inlined over the typed edges: this runs for every feature of every reading
     const edges = this.edges
+    const b = binIndex(edges, x)
     const k = edges.length - 1
-    let b: number
-    if (x < edges[0]!) b = 0
-    else if (x > edges[k]!) b = k + 1
-    else if (x === edges[k]) {
-      b = k
-      this.ties[k]!++
-    } else {
-      let lo = 0
-      let hi = k - 1
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1
-        if (edges[mid]! <= x) lo = mid
-        else hi = mid - 1
-      }
-      b = lo + 1
-      // a value equal to an edge opens that edge's bin
-      if (x === edges[lo]) this.ties[lo]!++
+    // a value equal to an edge opens that edge's bin, except the closing edge, which closes bin K
+    if (b >= 1 && b <= k) {
+      if (x === edges[b - 1]) this.ties[b - 1]!++
+      else if (b === k && x === edges[k]) this.ties[k]!++
     }
     this.bins[b]!++
     const n = ++this.count

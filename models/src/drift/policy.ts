@@ -53,7 +53,7 @@ export function resolvePolicy(...overrides: (Partial<DriftPolicy> | undefined)[]
 export function manifestPolicy(drift: Partial<Record<keyof DriftPolicy | 'windowSamples' | 'windowSeconds', unknown>> | undefined): Partial<DriftPolicy> {
   if (!drift) return {}
   const out: Partial<DriftPolicy> = {}
-  for (const key of ['metric', 'quantile', 'driftShare', 'raiseAfter', 'clearAfter', 'minCount'] as const) {
+  for (const key of ['metric', 'quantile', 'resamples', 'driftShare', 'criticalShare', 'raiseAfter', 'clearAfter', 'minCount'] as const) {
     if (drift[key] !== undefined) (out as Record<string, unknown>)[key] = drift[key]
   }
   return out

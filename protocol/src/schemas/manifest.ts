@@ -225,27 +225,39 @@ export const TrainingMetadata = Type.Object(
 )
 
 /**
- * Drift defaults of a model: the agent's window size, and optionally how drift is judged (see
- * docs/DRIFT.md; the hub's per-model configuration overrides these, these override the built-in defaults).
+ * How drift is judged (docs/DRIFT.md): built-in defaults, overridden by a model's manifest (`drift`),
+ * overridden by the hub operator's configuration per model. Every field is optional.
  */
-export const DriftDefaults = Type.Object(
+export const DriftPolicyFields = Type.Object(
   {
-    /** close a window after this many samples… */
-    windowSamples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-    /** …or this many seconds after its first sample, whichever comes first */
-    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     /** per-feature statistic that decides drift */
     metric: Type.Optional(Type.Enum(['psi', 'jensen-shannon', 'ks', 'wasserstein'] as const)),
-    /** quantile of the resampled no-drift distribution used as threshold */
+    /** quantile of the resampled no-drift distribution used as threshold (KS: level 1 − quantile) */
     quantile: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.99999 })),
+    /** resampled windows per threshold */
+    resamples: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })),
     /** share of features that must drift for data drift */
     driftShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** share of drifted features that makes data drift critical */
+    criticalShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** raise after this many drifted windows in a row */
     raiseAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** clear after this many clean windows in a row */
     clearAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** smallest window judged on its own */
     minCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+)
+
+/** Drift defaults of a model: the agent's window size, and optionally how drift is judged. */
+export const DriftDefaults = Type.Object(
+  {
+    /** close a window after this many samples… */
+    windowSamples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** …or this many seconds after its first sample, whichever comes first */
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    ...DriftPolicyFields.properties,
   },
   { additionalProperties: false },
 )
@@ -304,4 +316,5 @@ export type SelfTestExpected = Type.Static<typeof SelfTestExpected>
 export type ImagePreprocessing = Type.Static<typeof ImagePreprocessing>
 export type Evaluation = Type.Static<typeof Evaluation>
 export type DriftDefaults = Type.Static<typeof DriftDefaults>
+export type DriftPolicyFields = Type.Static<typeof DriftPolicyFields>
 export type ManifestSignature = Type.Static<typeof ManifestSignature>
