@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { dataPaths, resolveDataDir } from '@edgefleet/models'
-import { decodeChannel, mulberry32, parseDeviceTopic, validators, type DriftSummary, type Status } from '@edgefleet/protocol'
+import { decodeChannel, parseDeviceTopic, validators, type DriftSummary, type Status } from '@edgefleet/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runAgent } from './helpers/agent-process.ts'
 import { startBroker } from './helpers/broker.ts'
@@ -110,21 +110,21 @@ describe('edgefleet-agent run: drift windows', () => {
 
   it('stays ok on a shuffled replay of the data the reference was taken from (batches 1 and 2)', async () => {
     // The reference statistics are those of batches 1-2 together; the CSV files are ordered by gas, so a
-    // window of 50 consecutive rows holds one or two gases and would rightly differ from the mix. The
-    // CLI has no shuffle option: a seeded shuffle of both batches is the fair draw from the reference.
-    const rows = [...csvRows(batch(1)), ...csvRows(batch(2))]
-    const next = mulberry32(42)
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1))
-      ;[rows[i], rows[j]] = [rows[j]!, rows[i]!]
-    }
-    const file = join(tempDir(), 'batch1-2-shuffled.csv')
-    writeFileSync(file, `${rows.join('\n')}\n`)
-    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', file, ...GAS_ARGS, '--drift-window-samples', '50', '--format', 'none', '--summary', '--json'])
+    // window of 50 consecutive rows holds one or two gases and would rightly differ from the mix.
+    // --shuffle replays both files mixed in a seeded order: a stationary stream from the reference period.
+    const rows = csvRows(batch(1)).length + csvRows(batch(2)).length
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', batch(1), '--csv', batch(2), '--shuffle', '42', ...GAS_ARGS, '--drift-window-samples', '50', '--format', 'none', '--summary', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const { drift } = summaryOf(r.stderr)
-    expect(drift).toMatchObject({ windows: Math.ceil(rows.length / 50), state: 'ok', kinds: [] })
-    expect(drift.judged).toBeGreaterThanOrEqual(30)
+    const summary = summaryOf(r.stderr)
+    expect(summary.predictions).toBe(rows)
+    expect(summary.drift).toMatchObject({ windows: Math.ceil(rows / 50), state: 'ok', kinds: [] })
+    expect(summary.drift.judged).toBeGreaterThanOrEqual(30)
+  })
+
+  it('in file order the same readings drift: each window holds one gas', async () => {
+    const r = await runAgent(['run', '--model', 'gas-sensor', '--csv', batch(1), '--csv', batch(2), ...GAS_ARGS, '--drift-window-samples', '50', '--format', 'none', '--summary', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(summaryOf(r.stderr).drift.state).toBe('drifting')
   })
 
   it('with --no-drift, neither judges nor writes drift windows', async () => {

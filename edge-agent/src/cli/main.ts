@@ -57,6 +57,7 @@ program
   .option('--keepalive <s>', `MQTT keepalive with the hub, seconds (default ${RUN_DEFAULTS.keepalive}); the hub sees the device offline about 1.5× this after it vanishes`, num)
   .option('--outbox-max-mb <mb>', `bound on the on-disk outbox, MiB (default ${RUN_DEFAULTS.outboxMaxMb}); when full the oldest predictions are dropped first and counted`, num)
   .option('--drain-timeout <s>', `at the end of a run, seconds spent sending what the outbox holds (default ${RUN_DEFAULTS.drainTimeout}); the rest goes on the next run; a second Ctrl-C cuts it short`, num)
+  .option('--shuffle <seed>', 'replay the --csv/--jsonl files mixed, in a random order fixed by this integer seed (reads them into memory first, up to 1 000 000 readings; each reading is stamped when replayed): a stationary stream from sorted data sets', num)
   .option('--no-drift', 'do not summarise, judge or send drift windows (costs ~7 µs per reading and ~3 ms per window of 128 features; off only for the fastest replays)')
   .option('--drift-window-samples <n>', 'close each drift window after n readings (default: the model package\'s, see `info`)', num)
   .option('--drift-window-seconds <s>', 'or s seconds after its first reading, whichever comes first (default: the model package\'s, see `info`)', num)

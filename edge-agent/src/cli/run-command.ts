@@ -12,6 +12,7 @@ import type { PredictionSink } from '../sinks/sink.ts'
 import { CsvSource } from '../sources/csv-source.ts'
 import { JsonlSource } from '../sources/jsonl-source.ts'
 import { MqttSource } from '../sources/mqtt-source.ts'
+import { ShuffledSource } from '../sources/shuffled-source.ts'
 import type { Rejection, Source } from '../sources/source.ts'
 import type { HubLink, UplinkFigures } from '../uplink/hub-link.ts'
 import { closeHubUplink, formatUplinkSummary, openHubUplink, teeSink, type HubUplink } from './hub-uplink.ts'
@@ -127,11 +128,15 @@ function buildSources(config: Readonly<RunConfig>, logger: Logger): Source[] {
     ...(config.idColumn ? { idColumn: config.idColumn } : {}),
     ...(config.labelColumn ? { labelColumn: config.labelColumn } : {}),
   }
-  const rate = config.rate ? { rate: config.rate } : {}
-  const sources: Source[] = [
+  // a shuffled replay reads the files unpaced and paces the replay itself
+  const rate = config.rate && config.shuffle === undefined ? { rate: config.rate } : {}
+  const files: Source[] = [
     ...config.csv.map((path) => new CsvSource({ path, header: config.header, parseInWorker: config.parseWorker, ...columnOptions, ...rate })),
     ...config.jsonl.map((path) => new JsonlSource({ path, ...rate })),
   ]
+  const sources: Source[] = config.shuffle === undefined || files.length === 0
+    ? files
+    : [new ShuffledSource({ sources: files, seed: config.shuffle, ...(config.rate ? { rate: config.rate } : {}) })]
   if (config.stdin) sources.push(new JsonlSource({ path: '-', ...rate }))
   if (config.mqttUrl) {
     if (!config.mqttTopic) throw new AgentError('AGENT_USAGE', '--mqtt-url needs --mqtt-topic (the filter your sensors publish to, e.g. ef/v1/sensors/<device>/+)')

@@ -49,6 +49,8 @@ export const RunConfigSchema = Type.Object(
     outboxMaxMb: Type.Number({ minimum: 0.5, maximum: 1_048_576 }),
     /** seconds spent sending what the outbox holds when the run ends */
     drainTimeout: Type.Number({ minimum: 0, maximum: 3600 }),
+    /** replay the --csv/--jsonl files' readings mixed, in an order fixed by this seed (held in memory) */
+    shuffle: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
     /** summarise, judge and send drift windows (on by default; off for the fastest replays) */
     drift: Type.Boolean(),
     /** close a drift window after this many samples (default: the model package's `drift.windowSamples`) */

@@ -11,8 +11,8 @@ const DEMO_SUBSCRIBER = 'demo-alerts'
 
 /**
  * Starts the hub, registers demo devices and credentials, builds the gas-sensor model if needed, and
- * runs one agent process per device, each replaying a different slice of the gas-sensor batches in
- * time order. Prints where everything is, then progress, until Ctrl-C.
+ * runs one agent process per device: the first replays the training period (batches 1-2), the others
+ * the later batches (sensors aged for months), each shuffled into a stationary stream. Prints where everything is, then progress, until Ctrl-C.
  */
 export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Promise<void> {
   const dataDir = resolveDataDir(o.datasetDir)
@@ -36,8 +36,13 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
     const subscriber = await freshCredential(hub, 'subscriber', DEMO_SUBSCRIBER)
 
     const batches = readdirSync(gasDir).filter((f) => /^batch\d+\.csv$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]))
+    // demo-1 replays the training period (batches 1-2), the others the later batches: healthy vs aged sensors
+    const early = batches.filter((f) => /^batch[12]\.csv$/.test(f))
+    const later = batches.filter((f) => !early.includes(f))
+    const filesOf = (i: number): string[] =>
+      devices.length === 1 ? batches : i === 0 ? early : later.filter((_, k) => k % (devices.length - 1) === i - 1)
     devices.forEach((device, i) => {
-      const files = batches.filter((_, k) => k % devices.length === i).map((f) => join(gasDir, f))
+      const files = filesOf(i).map((f) => join(gasDir, f))
       const args = [
         // one process per agent (node with tsx's loader), so stopping it stops the agent itself
         '--import', 'tsx', join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
@@ -45,6 +50,8 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         '--columns', 'gas,concentration,*', '--label-column', 'gas', '--rate', String(o.rate), '--format', 'none',
         // the demo prints each device's drift state and every alert itself; agents only report errors
         '--log-level', 'error',
+        // the CSVs are sorted by gas: a shuffled replay is a stationary stream of each device's batches
+        '--shuffle', String(i + 1),
         ...files.flatMap((f) => ['--csv', f]),
       ]
       // own process group: a terminal's Ctrl-C reaches only the demo, which then stops each agent with
@@ -56,6 +63,7 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
     const port = new URL(hub.mqttUrl).port
     process.stdout.write(
       `\nedgefleet demo running: ${devices.length} agents replaying ${batches.length} gas-sensor batches at ${o.rate} readings/s each\n` +
+        devices.map((d, i) => `  ${d.id.padEnd(10)} ${filesOf(i).map((f) => f.replace('.csv', '')).join(', ')}${i === 0 && devices.length > 1 ? ' (the training period: should stay ok)' : ''}\n`).join('') +
         `  API        ${hub.httpUrl}/api/v1/devices   (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
         `             curl -H 'Authorization: Bearer ${token}' ${hub.httpUrl}/api/v1/devices\n` +
         `  MQTT       ${hub.mqttUrl}   (WebSocket ${hub.wsUrl})\n` +
