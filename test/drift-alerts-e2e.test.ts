@@ -39,7 +39,8 @@ describe.runIf(binary)('drift alerts end to end', () => {
     const device = await edgefleet<{ id: string; secret: string }>(['device', 'add', 'pi-aged', '--data-dir', dataDir])
     const subscriber = await edgefleet<{ name: string; secret: string }>(['subscriber', 'add', 'alerts', '--data-dir', dataDir])
     const { token } = await edgefleet<{ token: string }>(['token', 'add', 'ops', '--data-dir', dataDir])
-    const hub: HubProcess = await startHubProcess({ dataDir, ports: await freePorts(3) })
+    // fleet windows judged every second, so the fleet-level alert comes within the test
+    const hub: HubProcess = await startHubProcess({ dataDir, ports: await freePorts(3), extraArgs: ['--drift-fleet-seconds', '1'] })
     cleanup.push(() => hub.stop('SIGKILL'))
     const port = new URL(hub.mqttUrl).port
 
@@ -49,11 +50,18 @@ describe.runIf(binary)('drift alerts end to end', () => {
     ])
     cleanup.push(() => sub.stop())
     await sub.waitFor(/Subscribed/)
+    const fleetSub = startMosquittoSub(binary!, [
+      '-h', '127.0.0.1', '-p', port, '-u', subscriber.name, '-P', subscriber.secret, '-i', 'drift-e2e-fleet',
+      '-t', alertFilters.fleet('gas-sensor'), '-q', '1', '-C', '1', '-v', '-W', '120',
+    ])
+    cleanup.push(() => fleetSub.stop())
 
     // batch 8 was recorded 36 months after the training data: most features have moved
     const run = await runAgent(
       ['run', '--model', 'gas-sensor', '--hub', hub.mqttUrl, '--device-id', device.id, '--state-dir', join(dataDir, 'agent'),
         '--columns', 'gas,concentration,*', '--label-column', 'gas', '--format', 'none', '--drift-window-samples', '50', '--drain-timeout', '60',
+        // ~5 s of readings: the fleet, judged every second, sees several windows (its hysteresis needs 3)
+        '--rate', '60',
         '--csv', join(gasDir, 'batch8.csv')],
       { env: { EDGEFLEET_DEVICE_SECRET: device.secret } },
     )
@@ -75,6 +83,15 @@ describe.runIf(binary)('drift alerts end to end', () => {
       expect(s.value).toBeGreaterThan(s.threshold)
       expect(s.pValue).toBeLessThan(0.005)
     }
+
+    // the fleet window (every device's windows merged) drifts too: one fleet-scope alert, no device id
+    const fleetOut = (await fleetSub.exited).stdout
+    const fleetLine = fleetOut.split('\n').find((l) => l.startsWith('ef/v1/alerts/'))
+    expect(fleetLine, fleetOut).toBeDefined()
+    const fleetAlert = JSON.parse(fleetLine!.slice(fleetLine!.indexOf(' ') + 1)) as Alert
+    expect(fleetLine!.slice(0, fleetLine!.indexOf(' '))).toBe(`ef/v1/alerts/drift/gas-sensor/_fleet/${fleetAlert.kind}`)
+    expect(fleetAlert).toMatchObject({ state: 'raised', scope: 'fleet', model: { name: 'gas-sensor', version: '1.0.0' } })
+    expect(fleetAlert.deviceId).toBeUndefined()
 
     // stored too: the REST list shows the same alert
     const res = await fetch(`${hub.httpUrl}/api/v1/alerts?state=raised`, { headers: { authorization: `Bearer ${token}` } })
