@@ -21,6 +21,8 @@ async function start(o: { telemetryStore?: SqliteTelemetry } = {}): Promise<void
     references: demoReferences,
     ...(o.telemetryStore ? { stores: { telemetryStore: o.telemetryStore } } : {}),
   })
+  // a restarted hub keeps its registry: a fresh token each start
+  await app.registry.removeCredential('operator', 'ops')
   token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
 }
 
@@ -123,5 +125,25 @@ describe('drift statistics when the telemetry store fails', () => {
     const metrics = (await app.inject({ url: '/metrics' })).body
     expect(metrics).toContain('edgefleet_drift_history_failures_total{outcome="failed"} 2')
     expect((await call({ url: '/api/v1/drift/history?model=demo' })).json()).toMatchObject({ statusCode: 503, code: 'HUB_TELEMETRY_UNAVAILABLE' })
+  })
+})
+
+describe('drift across a hub restart', () => {
+  it('a drift raised before the restart is not raised again after it, and is cleared when the data recovers', async () => {
+    await start()
+    await feed()
+    const raised = await app.registry.listAlerts({ deviceId: 'pi-1', kind: 'data-drift' })
+    expect(raised.alerts.map((r) => r.alert.state)).toEqual(['raised'])
+    await app.close()
+
+    await start()
+    // still drifting: nothing new (no second raise)
+    for (const seq of [5, 6]) await send('pi-1', seq, 2)
+    expect((await app.registry.listAlerts({ deviceId: 'pi-1', kind: 'data-drift' })).alerts.map((r) => r.alert.state)).toEqual(['raised'])
+    // recovered: cleared after two clean windows (the fixture's clearAfter)
+    for (const seq of [7, 8]) await send('pi-1', seq, 0)
+    expect((await app.registry.listAlerts({ deviceId: 'pi-1', kind: 'data-drift' })).alerts.map((r) => r.alert.state)).toEqual(['cleared', 'raised'])
+    const { scopes } = (await call({ url: '/api/v1/drift?deviceId=pi-1' })).json() as DriftStateList
+    expect(scopes[0]!.raised).toEqual([])
   })
 })
