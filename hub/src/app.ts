@@ -57,6 +57,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
   })
   await app.register(alertsPlugin, {
+    retentionDays: config.alertRetentionDays,
     webhooks: {
       urls: config.webhooks,
       secret: config.webhookSecret,

@@ -39,6 +39,8 @@ export const HubConfigSchema = Type.Object(
     webhookRetryMs: Type.Integer({ minimum: 10, maximum: 3_600_000 }),
     /** longest wait between two retries (caps the doubling) */
     webhookMaxRetryMs: Type.Integer({ minimum: 10, maximum: 86_400_000 }),
+    /** delete alerts older than this many days, keeping each subject's newest (0 = keep forever) */
+    alertRetentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
     /** extra directories of model packages whose reference statistics the drift engine uses (the shipped packages are always searched); env and flag take them comma-separated */
     modelDirs: Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 }),
     /** judge each model version's fleet-wide window (every device's windows merged) this often, in seconds */
@@ -66,6 +68,7 @@ export const HUB_DEFAULTS: HubConfig = {
   webhookMaxAttempts: 8,
   webhookRetryMs: 1000,
   webhookMaxRetryMs: 300_000,
+  alertRetentionDays: 365,
   modelDirs: [],
   driftFleetSeconds: 60,
   drift: {},
@@ -86,7 +89,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
 }
 
 const NUMERIC: (keyof HubConfig)[] = [
-  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds',
+  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays',
 ]
 const check = Compile(HubConfigSchema)
 

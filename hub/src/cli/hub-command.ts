@@ -17,6 +17,7 @@ export function hubServerOptions(command: Command): Command {
     .option('--webhooks <urls>', 'POST every alert as JSON to these http(s) URLs, comma-separated (env EDGEFLEET_WEBHOOKS); ' +
       `retried on network errors, 5xx and 429 with backoff from ${d.webhookRetryMs} ms up to ${d.webhookMaxRetryMs / 60_000} min, ` +
       `at most ${d.webhookMaxAttempts} attempts of ${d.webhookTimeoutMs / 1000} s each (config keys webhookRetryMs, webhookMaxRetryMs, webhookMaxAttempts, webhookTimeoutMs)`)
+    .option('--alert-retention-days <days>', `delete alerts older than this, keeping each device's and fleet's newest per kind; 0 = forever (default ${d.alertRetentionDays})`)
     .option('--model-dirs <dirs>', 'model package directories whose reference statistics the drift engine uses, comma-separated (env EDGEFLEET_MODEL_DIRS); the shipped packages are always searched')
     .option('--drift-fleet-seconds <s>', `judge each model version's fleet-wide drift window this often (default ${d.driftFleetSeconds}); per-model drift policies go in the config file's "drift" key (docs/DRIFT.md)`)
     .option('--webhook-secret <key>', 'sign webhook bodies: header X-Edgefleet-Signature: sha256=<HMAC-SHA256 hex> (prefer env EDGEFLEET_WEBHOOK_SECRET: flags show in ps)')

@@ -95,6 +95,13 @@ export interface AlertStore {
    * oldest first: the retained message each topic should carry.
    */
   latestAlertPerTopic(): Promise<Alert[]>
+  /**
+   * Deletes alerts older than `before` (ms since the epoch) with their finished webhook deliveries,
+   * keeping the newest alert of each (model, version, scope, device, kind) — the open alerts and each
+   * topic's retained state depend on it — and every alert with a delivery still pending. Returns how
+   * many alerts were deleted.
+   */
+  pruneAlerts(before: number): Promise<number>
 
   /** Pending deliveries whose time has come, oldest first, at most `limit`. */
   dueWebhookDeliveries(now: number, limit: number): Promise<DueWebhookDelivery[]>

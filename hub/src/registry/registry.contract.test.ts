@@ -319,6 +319,25 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
     })
   })
 
+  describe('alert retention', () => {
+    it('prunes old alerts but keeps the newest of each subject and those with a delivery pending', async () => {
+      await store.insertAlert(alert('old-raise', { state: 'raised', ts: 1000, deviceId: 'pi-01' }), ['http://a.example/hook'])
+      await store.insertAlert(alert('old-clear', { state: 'cleared', ts: 2000, deviceId: 'pi-01' }))
+      await store.insertAlert(alert('new-raise', { state: 'raised', ts: 9000, deviceId: 'pi-01' }))
+      await store.insertAlert(alert('pending', { state: 'raised', ts: 1500, deviceId: 'pi-02' }), ['http://a.example/hook'])
+      await store.insertAlert(alert('pending-newer', { state: 'cleared', ts: 1600, deviceId: 'pi-02' }))
+      await store.insertAlert(alert('only-one', { state: 'raised', ts: 100, scope: 'fleet' }))
+      // old-raise's delivery is done: it may go; pi-02's first delivery is still pending: it stays
+      const [due] = await store.dueWebhookDeliveries(Date.now(), 10)
+      await store.recordWebhookAttempt(due!.id, { state: 'delivered', at: 3000, status: 204, error: null })
+      expect(await store.pruneAlerts(5000)).toBe(2)
+      expect(ids((await store.listAlerts()).alerts).sort()).toEqual(['new-raise', 'only-one', 'pending', 'pending-newer'])
+      expect(await store.listWebhookDeliveries('old-raise')).toEqual([])
+      expect(ids(await store.openAlerts()).sort()).toEqual(['new-raise', 'only-one'])
+      expect(await store.pruneAlerts(5000)).toBe(0)
+    })
+  })
+
   describe('webhook outbox', () => {
     const HOOKS = ['http://a.example/hook', 'http://b.example/hook']
 

@@ -85,6 +85,22 @@ export class SqliteAlerts implements AlertStore {
     return this.payloads(newestPer('model, scope, device_id, kind'))
   }
 
+  async pruneAlerts(before: number): Promise<number> {
+    const prunable = `SELECT id FROM (
+        SELECT id, ts, ROW_NUMBER() OVER (PARTITION BY model, version, scope, device_id, kind ORDER BY ts DESC, seq DESC) AS rank FROM alerts
+      ) WHERE rank > 1 AND ts < ? AND id NOT IN (SELECT alert_id FROM webhook_deliveries WHERE state = 'pending')`
+    return this.q.exec(() =>
+      this.q.db.transaction(() => {
+        const doomed = (this.q.stmt(prunable).all(before) as { id: string }[]).map((r) => r.id)
+        for (const id of doomed) {
+          this.q.stmt('DELETE FROM webhook_deliveries WHERE alert_id = ?').run(id)
+          this.q.stmt('DELETE FROM alerts WHERE id = ?').run(id)
+        }
+        return doomed.length
+      })(),
+    )
+  }
+
   async dueWebhookDeliveries(now: number, limit: number): Promise<DueWebhookDelivery[]> {
     const sql = `SELECT d.id, d.alert_id AS alertId, d.url, d.attempts, a.payload AS body
       FROM webhook_deliveries d JOIN alerts a ON a.id = d.alert_id

@@ -202,6 +202,10 @@ export class SqliteRegistry implements RegistryStore {
     return this.alerts.latestAlertPerTopic()
   }
 
+  pruneAlerts(before: number): Promise<number> {
+    return this.alerts.pruneAlerts(before)
+  }
+
   dueWebhookDeliveries(now: number, limit: number): Promise<DueWebhookDelivery[]> {
     return this.alerts.dueWebhookDeliveries(now, limit)
   }

@@ -13,7 +13,8 @@ let token: string
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-alert-routes-'))
-  app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
+  // the fixtures carry the protocol examples' fixed (2025) timestamps: keep them, whatever today's date
+  app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent', alertRetentionDays: 0 }, {}) })
   token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
   // through the service, as the drift engine emits them (the broker need not listen for that)
   const alerts: Partial<Alert>[] = [
@@ -84,5 +85,24 @@ describe('alert routes', () => {
   it('are documented in the OpenAPI document', async () => {
     const openapi = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> }
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/alerts', '/api/v1/alerts/{id}', '/api/v1/alerts/{id}/ack']))
+  })
+})
+
+describe('alert retention', () => {
+  it('prunes alerts older than alertRetentionDays when the hub starts, keeping the newest of each subject', async () => {
+    const old = Date.now() - 10 * 86_400_000
+    const own = await mkdtemp(join(tmpdir(), 'ef-alert-retention-'))
+    const kept = await build({ config: loadHubConfig({ dataDir: own, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent', alertRetentionDays: 7 }, {}) })
+    try {
+      await kept.registry.insertAlert({ ...alertExample, id: 'stale', ts: old, state: 'raised' })
+      await kept.registry.insertAlert({ ...alertExample, id: 'stale-but-newest', ts: old + 1000, state: 'cleared' })
+      await kept.registry.insertAlert({ ...alertExample, id: 'other-device', ts: old, deviceId: 'pi-other' })
+      await kept.ready()
+      const left = (await kept.registry.listAlerts()).alerts.map((r) => r.alert.id).sort()
+      expect(left).toEqual(['other-device', 'stale-but-newest'])
+    } finally {
+      await kept.close()
+      await rm(own, { recursive: true, force: true })
+    }
   })
 })
