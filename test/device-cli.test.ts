@@ -51,6 +51,15 @@ describe('edgefleet device / subscriber / token', { timeout: 300_000 }, () => {
     expect(await withRegistry((reg) => reg.verifyDeviceSecret('pi-01', added.secret))).toBe(true)
   })
 
+  it("gives each device the hub's model-signing public key with its credentials, the same key every time", async () => {
+    type Added = { hubPublicKey: { alg: string; keyId: string; pem: string } }
+    const first = JSON.parse((await edgefleet('device', 'add', 'pi-01', '--json')).stdout) as Added
+    const second = JSON.parse((await edgefleet('device', 'add', 'pi-02', '--json')).stdout) as Added
+    expect(first.hubPublicKey).toMatchObject({ alg: 'ed25519', keyId: expect.stringMatching(/^[0-9a-f]{16}$/), pem: expect.stringContaining('BEGIN PUBLIC KEY') })
+    expect(second.hubPublicKey).toEqual(first.hubPublicKey)
+    expect(readFileSync(join(hubPaths(dir).keys, 'model-signing.pub'), 'utf8')).toBe(first.hubPublicKey.pem)
+  })
+
   it('refuses a duplicate device (exit 1), an invalid id (exit 1) and a malformed --tag (exit 2)', async () => {
     expect((await edgefleet('device', 'add', 'pi-01')).code).toBe(0)
     const duplicate = await edgefleet('device', 'add', 'pi-01')

@@ -9,6 +9,7 @@ import { alertsPlugin } from './plugins/alerts.ts'
 import { brokerPlugin } from './plugins/broker.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
+import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
@@ -51,6 +52,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
   await app.register(operatorAuthPlugin)
+  await app.register(signingPlugin, { dataDir: config.dataDir })
   await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,

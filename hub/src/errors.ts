@@ -19,6 +19,7 @@ export const HubErrorCodes = {
   HUB_BROKER_UNREACHABLE: 503,
   HUB_ALERT_NOT_FOUND: 404,
   HUB_ALERT_INVALID: 400,
+  HUB_SIGNING_KEY_INVALID: 500,
 } as const
 
 export type HubErrorCode = keyof typeof HubErrorCodes

@@ -10,9 +10,11 @@ export interface HubPaths {
   registry: string
   /** embedded telemetry store (SQLite) */
   telemetry: string
+  /** the hub's Ed25519 model-signing key pair: `model-signing.key` (private, 0600) and `model-signing.pub` */
+  keys: string
 }
 
 export function hubPaths(dataDir = DEFAULT_HUB_DATA_DIR): HubPaths {
   const dir = isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir)
-  return { dataDir: dir, registry: join(dir, 'registry.db'), telemetry: join(dir, 'telemetry.db') }
+  return { dataDir: dir, registry: join(dir, 'registry.db'), telemetry: join(dir, 'telemetry.db'), keys: join(dir, 'keys') }
 }

@@ -9,3 +9,4 @@ export { featureReference, DEFAULT_BINS } from './reference/feature-reference.ts
 export { binIndex } from './reference/bin-index.ts'
 export { outputReference, CONFIDENCE_EDGES, type OutputReference } from './reference/output-reference.ts'
 export { resolveDataDir, dataPaths, requireDataPath, DataDirError, REPO_ROOT, DATA_DIR_ENV } from './data/data-dir.ts'
+export { checkManifestSignature, signingKeyId, type SignatureProblem } from './package/manifest-signature.ts'

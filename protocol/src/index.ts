@@ -10,6 +10,7 @@ export {
   compile, validators, decodeJson, decodeChannel, encodeChannel, decodeManifest, type Validator, type ChannelPayloads,
 } from './codec.ts'
 export { mulberry32, selfTestInputValues, fingerprint, compareSelfTestOutput, FINGERPRINT_HEAD } from './self-test-input.ts'
+export { signedPayload, signedFieldsOf, type SignedFields } from './signed-payload.ts'
 export { DeviceId, ModelName, SemVer, Sha256Hex, Timestamp, ModelRef, Limits } from './schemas/common.ts'
 export * from './schemas/manifest.ts'
 export * from './schemas/device-messages.ts'

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { HubError } from '../errors.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
 import type { DeviceRecord } from '../registry/registry-store.ts'
+import { SigningKeys } from '../signing/signing-keys.ts'
 import { SqliteRegistry } from '../registry/sqlite-registry.ts'
 import { UsageError } from './model-commands.ts'
 
@@ -16,14 +17,19 @@ export function registerDeviceCommands(program: Command): void {
     .description('register a device and print its secret once (MQTT username = id, password = secret)')
     .option('--tag <key=value>', 'tag the device (repeatable)', collect, [])
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .option('--json', 'print {…device, secret} as JSON')
+    .option('--json', 'print {…device, secret, hubPublicKey} as JSON')
     .action(async (id: string, o: { tag: string[]; dataDir: string; json?: boolean }) => {
       const tags = parseTags(o.tag)
       const { device: added, secret } = await withRegistry(o.dataDir, (r) => r.addDevice(id, tags))
-      if (o.json) return print(JSON.stringify({ ...added, secret }, null, 2))
+      // the device checks every model it is sent against this key (created on first use)
+      const keys = await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)
+      const hubPublicKey = { alg: 'ed25519', keyId: keys.keyId, pem: keys.publicKeyPem }
+      if (o.json) return print(JSON.stringify({ ...added, secret, hubPublicKey }, null, 2))
       print(`device ${added.id} added${formatTags(added.tags) === '-' ? '' : ` (${formatTags(added.tags)})`}; it connects to the hub's MQTT broker with`)
       print(`  id (MQTT username):     ${added.id}`)
       printSecret('secret (MQTT password)', secret)
+      print(`It accepts models signed with the hub's Ed25519 key ${keys.keyId} (${hubPaths(o.dataDir).keys}/model-signing.pub):`)
+      print(keys.publicKeyPem.trimEnd())
       print(`If it is lost, give the device a new one with \`edgefleet device rotate-secret ${added.id}\`.`)
     })
   device
