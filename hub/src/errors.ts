@@ -20,6 +20,10 @@ export const HubErrorCodes = {
   HUB_ALERT_NOT_FOUND: 404,
   HUB_ALERT_INVALID: 400,
   HUB_SIGNING_KEY_INVALID: 500,
+  HUB_MODEL_VERSION_EXISTS: 409,
+  HUB_MODEL_VERSION_NOT_NEWER: 409,
+  HUB_MODEL_INVALID: 400,
+  HUB_MODEL_NOT_FOUND: 404,
 } as const
 
 export type HubErrorCode = keyof typeof HubErrorCodes

@@ -12,9 +12,11 @@ export interface HubPaths {
   telemetry: string
   /** the hub's Ed25519 model-signing key pair: `model-signing.key` (private, 0600) and `model-signing.pub` */
   keys: string
+  /** registered ONNX files by digest: `models/<sha256>.onnx` */
+  models: string
 }
 
 export function hubPaths(dataDir = DEFAULT_HUB_DATA_DIR): HubPaths {
   const dir = isAbsolute(dataDir) ? dataDir : resolve(process.cwd(), dataDir)
-  return { dataDir: dir, registry: join(dir, 'registry.db'), telemetry: join(dir, 'telemetry.db'), keys: join(dir, 'keys') }
+  return { dataDir: dir, registry: join(dir, 'registry.db'), telemetry: join(dir, 'telemetry.db'), keys: join(dir, 'keys'), models: join(dir, 'models') }
 }

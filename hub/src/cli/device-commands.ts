@@ -130,6 +130,6 @@ function notFound(id: string, dataDir: string): HubError {
   return new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)} in ${hubPaths(dataDir).registry}: see \`edgefleet device list --data-dir ${dataDir}\``)
 }
 
-function print(line: string): void {
+export function print(line: string): void {
   process.stdout.write(`${line}\n`)
 }

@@ -1,11 +1,13 @@
 import type { Command } from 'commander'
+import { registerRegistryCommands } from './registry-commands.ts'
 import type { BuildReport } from '@edgefleet/models/build'
 import { SHIPPED_MODELS } from '@edgefleet/models'
 import { Progress } from './progress.ts'
 
 /** `edgefleet model …` commands of this release: building the shipped packages. */
 export function registerModelCommands(program: Command): void {
-  const model = program.command('model').description('model packages')
+  const model = program.command('model').description('model packages: build the shipped ones, push packages to the registry, list and show versions')
+  registerRegistryCommands(model)
   model
     .command('build')
     .description('build the shipped model packages from the data directory into models/packages/ (skips packages that are up to date)')

@@ -69,3 +69,28 @@ async function subdirManifests(dir: string): Promise<string[]> {
     return []
   }
 }
+
+/** Reference statistics of versions registered in the hub's model registry (`edgefleet model push`). */
+export class RegistryReferences implements ReferenceSource {
+  constructor(private readonly registry: { getModelVersion(name: string, version: string): Promise<{ manifest: Manifest } | null> }) {}
+
+  async get(name: string, version: string): Promise<ModelReference | null> {
+    const record = await this.registry.getModelVersion(name, version)
+    if (!record) return null
+    const m = record.manifest
+    return { name: m.name, version: m.version, reference: m.reference, drift: m.drift }
+  }
+}
+
+/** The first source that knows a version: the registry, then package directories. */
+export function firstOf(sources: readonly ReferenceSource[]): ReferenceSource {
+  return {
+    async get(name, version) {
+      for (const source of sources) {
+        const ref = await source.get(name, version)
+        if (ref) return ref
+      }
+      return null
+    },
+  }
+}

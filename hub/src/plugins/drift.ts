@@ -4,7 +4,7 @@ import { REPO_ROOT } from '@edgefleet/models'
 import type { DriftPolicy } from '@edgefleet/models/drift'
 import { DriftEngine } from '../drift/drift-engine.ts'
 import { DriftHistory } from '../drift/drift-history.ts'
-import { PackageDirReferences, type ReferenceSource } from '../drift/model-references.ts'
+import { firstOf, PackageDirReferences, RegistryReferences, type ReferenceSource } from '../drift/model-references.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,7 +40,8 @@ export const driftPlugin = fp<DriftOptions>(async (app, o) => {
     observe: (outcome, windows) => app.metrics?.driftHistoryFailed(outcome, windows),
   })
   const engine = new DriftEngine({
-    references: o.references ?? new PackageDirReferences([...o.modelDirs, SHIPPED_PACKAGES], app.log),
+    // versions pushed to the registry first, then package directories (the shipped packages last)
+    references: o.references ?? firstOf([new RegistryReferences(app.registry), new PackageDirReferences([...o.modelDirs, SHIPPED_PACKAGES], app.log)]),
     alerts: { emit: (alert) => app.alerts.emit(alert) },
     policies: o.policies,
     logger: app.log,

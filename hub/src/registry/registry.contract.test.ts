@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { alertExample, type Alert } from '@edgefleet/protocol'
+import { alertExample, type Alert, type Manifest } from '@edgefleet/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LATEST_SCHEMA_VERSION } from './migrations.ts'
 import type { RegistryStore } from './registry-store.ts'
@@ -316,6 +316,29 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       await store.insertAlert(alert('fleet-clear', { state: 'cleared', ts: 1500, scope: 'fleet' }))
       await store.insertAlert(alert('d2-raise', { state: 'raised', ts: 500, deviceId: 'pi-02' }))
       expect(ids(await store.latestAlertPerTopic())).toEqual(['d2-raise', 'fleet-clear', 'd1-v2-raise'])
+    })
+  })
+
+  describe('model versions', () => {
+    const version = (v: string, parent: string | null = null) => ({
+      name: 'gas-sensor', version: v, sha256: v.replace(/\D/g, '').padEnd(64, 'a'), size: 1000,
+      // the store keeps the manifest as given; the push flow validates it
+      manifest: { name: 'gas-sensor', version: v, description: `v${v}` } as unknown as Manifest,
+      parentVersion: parent, createdAt: 1000,
+    })
+
+    it('registers versions that increase, refuses a repeat and an older one, and lists by version', async () => {
+      await store.addModelVersion(version('1.0.0'))
+      await store.addModelVersion(version('1.10.0', '1.0.0'))
+      // semver order, not string order: 1.2.0-rc.1 comes before 1.10.0
+      await expect(store.addModelVersion(version('1.2.0-rc.1'))).rejects.toMatchObject({ code: 'HUB_MODEL_VERSION_NOT_NEWER' })
+      await expect(store.addModelVersion(version('1.0.0'))).rejects.toMatchObject({ code: 'HUB_MODEL_VERSION_EXISTS' })
+      await store.addModelVersion(version('2.0.0-rc.1'))
+      await store.addModelVersion(version('2.0.0'))
+      expect((await store.listModelVersions('gas-sensor')).map((v) => v.version)).toEqual(['1.0.0', '1.10.0', '2.0.0-rc.1', '2.0.0'])
+      expect(await store.listModelVersions('other')).toEqual([])
+      expect(await store.getModelVersion('gas-sensor', '1.10.0')).toEqual(version('1.10.0', '1.0.0'))
+      expect(await store.getModelVersion('gas-sensor', '9.9.9')).toBeNull()
     })
   })
 

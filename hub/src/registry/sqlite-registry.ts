@@ -10,6 +10,8 @@ import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
 import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_PRESENCE_SQL, type DeviceRow, type EventRow } from './sqlite-rows.ts'
 import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
 import { SqliteAlerts } from './sqlite-alerts.ts'
+import type { ModelVersionRecord } from './model-store.ts'
+import { SqliteModels } from './sqlite-models.ts'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
 const DEFAULT_EVENT_LIMIT = 100
@@ -21,6 +23,7 @@ const DEFAULT_EVENT_LIMIT = 100
 export class SqliteRegistry implements RegistryStore {
   private readonly q: SqliteStatements
   private readonly alerts: SqliteAlerts
+  private readonly models: SqliteModels
 
   private constructor(
     private readonly db: Database.Database,
@@ -29,6 +32,7 @@ export class SqliteRegistry implements RegistryStore {
   ) {
     this.q = new SqliteStatements(db, `registry ${path}`)
     this.alerts = new SqliteAlerts(this.q)
+    this.models = new SqliteModels(this.q)
   }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
@@ -200,6 +204,18 @@ export class SqliteRegistry implements RegistryStore {
 
   latestAlertPerTopic(): Promise<Alert[]> {
     return this.alerts.latestAlertPerTopic()
+  }
+
+  addModelVersion(record: ModelVersionRecord): Promise<void> {
+    return this.models.addModelVersion(record)
+  }
+
+  getModelVersion(name: string, version: string): Promise<ModelVersionRecord | null> {
+    return this.models.getModelVersion(name, version)
+  }
+
+  listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
+    return this.models.listModelVersions(name)
   }
 
   pruneAlerts(before: number): Promise<number> {

@@ -1,0 +1,59 @@
+import type { Command } from 'commander'
+import { pushModel, PUSH_STEPS } from '../models/push-model.ts'
+import { ModelBlobs } from '../models/model-blobs.ts'
+import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
+import type { ModelVersionRecord } from '../registry/model-store.ts'
+import { SigningKeys } from '../signing/signing-keys.ts'
+import { formatTable, print, withRegistry } from './device-commands.ts'
+import { UsageError } from './model-commands.ts'
+
+/** `edgefleet model push|list|show`: the hub's model registry, on its data directory. */
+export function registerRegistryCommands(model: Command): void {
+  model
+    .command('push <package-dir>')
+    .description(`register a model package: ${PUSH_STEPS.join(' → ')} (the ONNX file is stored by digest, the manifest signed with the hub's key)`)
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--json', 'print the registered version as JSON')
+    .action(async (dir: string, o: { dataDir: string; json?: boolean }) => {
+      const paths = hubPaths(o.dataDir)
+      const keys = await SigningKeys.loadOrCreate(paths.keys)
+      const record = await withRegistry(o.dataDir, (registry) =>
+        pushModel(dir, { registry, blobs: new ModelBlobs(paths.models), keys, onStep: (step) => o.json || process.stderr.write(`  ${step}\n`) }),
+      )
+      if (o.json) return print(JSON.stringify(summary(record), null, 2))
+      print(`registered ${record.name}@${record.version} (model sha256 ${record.sha256.slice(0, 12)}…, ${record.size} bytes), signed with key ${keys.keyId} until ${new Date(record.manifest.signature!.expiresAt).toISOString()}`)
+    })
+  model
+    .command('list [name]')
+    .description('list registered model versions (of one model, or all), oldest first')
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--json', 'print them as JSON')
+    .action(async (name: string | undefined, o: { dataDir: string; json?: boolean }) => {
+      const versions = await withRegistry(o.dataDir, (r) => r.listModelVersions(name))
+      if (o.json) return print(JSON.stringify(versions.map(summary), null, 2))
+      if (versions.length === 0) return print(`no model versions registered${name ? ` for ${name}` : ''}; add one with \`edgefleet model push <package-dir>\``)
+      print(formatTable(['model', 'version', 'parent', 'sha256', 'registered'], versions.map((v) => [
+        v.name, v.version, v.parentVersion ?? '-', `${v.sha256.slice(0, 12)}…`, new Date(v.createdAt).toISOString(),
+      ])))
+    })
+  model
+    .command('show <name@version>')
+    .description('show one registered version: its signed manifest (lineage, metrics, drift reference) as JSON')
+    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .action(async (ref: string, o: { dataDir: string }) => {
+      const at = ref.lastIndexOf('@')
+      if (at <= 0) throw new UsageError(`expected <name>@<version>, e.g. gas-sensor@1.0.0, got ${JSON.stringify(ref)}`)
+      const [name, version] = [ref.slice(0, at), ref.slice(at + 1)]
+      const record = await withRegistry(o.dataDir, (r) => r.getModelVersion(name, version))
+      if (!record) {
+        process.stderr.write(`${name}@${version} is not registered; see \`edgefleet model list\`\n`)
+        process.exitCode = 1
+        return
+      }
+      print(JSON.stringify({ ...summary(record), manifest: record.manifest }, null, 2))
+    })
+}
+
+function summary(r: ModelVersionRecord): Omit<ModelVersionRecord, 'manifest'> & { signature: ModelVersionRecord['manifest']['signature'] } {
+  return { name: r.name, version: r.version, sha256: r.sha256, size: r.size, parentVersion: r.parentVersion, createdAt: r.createdAt, signature: r.manifest.signature }
+}

@@ -1,0 +1,52 @@
+import { compare } from 'semver'
+import type { Manifest } from '@edgefleet/protocol'
+import { HubError } from '../errors.ts'
+import type { SqliteStatements } from '../sqlite/sqlite-statements.ts'
+import type { ModelStore, ModelVersionRecord } from './model-store.ts'
+
+interface VersionRow {
+  name: string
+  version: string
+  sha256: string
+  size: number
+  manifest: string
+  parent_version: string | null
+  created_at: number
+}
+
+/** The model tables of the SQLite registry (migration 1); the registry delegates to it. */
+export class SqliteModels implements ModelStore {
+  constructor(private readonly q: SqliteStatements) {}
+
+  async addModelVersion(r: ModelVersionRecord): Promise<void> {
+    this.q.exec(() =>
+      this.q.db.transaction(() => {
+        const versions = (this.q.stmt('SELECT version FROM model_versions WHERE name = ?').all(r.name) as { version: string }[]).map((v) => v.version)
+        if (versions.includes(r.version)) throw new HubError('HUB_MODEL_VERSION_EXISTS', `${r.name}@${r.version} is registered already: give the new package a higher version`)
+        const newest = versions.sort(compare).at(-1)
+        if (newest !== undefined && compare(r.version, newest) < 0) {
+          throw new HubError('HUB_MODEL_VERSION_NOT_NEWER', `${r.name}@${r.version} is older than the registered ${r.name}@${newest}: versions only increase (to go back, roll back a rollout)`)
+        }
+        this.q.stmt('INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(r.name, r.createdAt)
+        this.q.stmt('INSERT INTO model_versions (name, version, sha256, size, manifest, parent_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(r.name, r.version, r.sha256, r.size, JSON.stringify(r.manifest), r.parentVersion, r.createdAt)
+      }).immediate(),
+    )
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersionRecord | null> {
+    const row = this.q.exec(() => this.q.stmt('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as VersionRow | undefined)
+    return row ? fromRow(row) : null
+  }
+
+  async listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
+    const rows = this.q.exec(() =>
+      (name === undefined ? this.q.stmt('SELECT * FROM model_versions').all() : this.q.stmt('SELECT * FROM model_versions WHERE name = ?').all(name)) as VersionRow[],
+    )
+    return rows.map(fromRow).sort((a, b) => a.name.localeCompare(b.name) || compare(a.version, b.version))
+  }
+}
+
+function fromRow(r: VersionRow): ModelVersionRecord {
+  return { name: r.name, version: r.version, sha256: r.sha256, size: r.size, manifest: JSON.parse(r.manifest) as Manifest, parentVersion: r.parent_version, createdAt: r.created_at }
+}
