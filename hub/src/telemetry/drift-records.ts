@@ -1,3 +1,4 @@
+import type { FeatureThresholds, FeatureVerdict } from '@edgefleet/models/drift'
 import type { TimeRange } from './telemetry-store.ts'
 
 /**
@@ -10,28 +11,10 @@ import type { TimeRange } from './telemetry-store.ts'
  */
 
 /** The thresholds a feature's statistics were judged against (calibrated to the window's size). */
-export interface DriftThresholds {
-  psi: number
-  jensenShannon: number
-  ks: number
-  wasserstein: number
-}
+export type DriftThresholds = FeatureThresholds
 
-/** One feature's statistics in one window. */
-export interface DriftFeatureStats {
-  name: string
-  /** present values in the window */
-  count: number
-  missingRate: number
-  psi: number
-  jensenShannon: number
-  ks: number
-  ksPValue: number
-  wasserstein: number
-  thresholds: DriftThresholds
-  /** true when the policy's metric exceeded its threshold */
-  drifted: boolean
-}
+/** One feature's statistics in one window: what the drift engine's verdict holds, less the mean. */
+export type DriftFeatureStats = Pick<FeatureVerdict, 'name' | 'count' | 'missingRate' | 'psi' | 'jensenShannon' | 'ks' | 'ksPValue' | 'wasserstein' | 'thresholds' | 'drifted'>
 
 /** One judged window. */
 export interface DriftWindowRecord {
