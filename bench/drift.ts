@@ -15,7 +15,7 @@ import { readPackage, shippedPackageDir } from '@edgefleet/models'
 import {
   gasBatch, gasSensorInputFiles, gasTrainAndHoldout, rowColumn, rowsAt, rowWindows, shuffledRows, type GasRows,
 } from '@edgefleet/models/build'
-import { DriftJudge, DriftWindow, exactHistogram, exactKs, manifestPolicy, psi, resolvePolicy, ThresholdCalibrator } from '@edgefleet/models/drift'
+import { DriftJudge, DriftWindow, exactHistogram, exactKs, manifestPolicy, psi, referenceHistogram, resolvePolicy, ThresholdCalibrator } from '@edgefleet/models/drift'
 import { loadPackage, TabularModel } from '@edgefleet/edge-agent'
 import { DriftEngine } from '@edgefleet/hub'
 
@@ -62,7 +62,7 @@ line(`gas-sensor@${manifest.version}: ${F} features, ${manifest.reference.featur
       v.features.forEach((f, j) => {
         const col = rowColumn(w, j)
         const ref = manifest.reference.features[j]!
-        const refHist = [ref.missingRate, ...ref.proportions.map((p) => p * (1 - ref.missingRate))]
+        const refHist = referenceHistogram(ref)
         const exactPsi = psi(exactHistogram(col, ref.edges), refHist)
         const d = exactKs(col, trainCols[j]!)
         n++

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Alert, DriftSummary, Manifest } from '@edgefleet/protocol'
-import { DriftJudge, DriftWindow, exactHistogram, exactKs, manifestPolicy, psi, resolvePolicy } from '@edgefleet/models/drift'
+import { DriftJudge, DriftWindow, exactHistogram, exactKs, manifestPolicy, psi, referenceHistogram, resolvePolicy } from '@edgefleet/models/drift'
 import { DriftEngine } from '@edgefleet/hub'
 import { readPackage, shippedPackageDir } from '@edgefleet/models'
 import { gasBatch, gasTrainAndHoldout, rowColumn as columnOf, rowWindows as windowsOf, shuffledRows as shuffled, type GasRows } from '@edgefleet/models/build'
@@ -47,7 +47,7 @@ describe('drift on the real gas-sensor data (model trained on batches 1-2)', () 
       v.features.forEach((f, j) => {
         const values = columnOf(rows, j)
         const ref = manifest.reference.features[j]!
-        const refHist = [ref.missingRate, ...ref.proportions.map((p) => p * (1 - ref.missingRate))]
+        const refHist = referenceHistogram(ref)
         const exactPsi = psi(exactHistogram(values, ref.edges), refHist)
         const exactD = exactKs(values, trainColumns[j]!)
         verdicts++

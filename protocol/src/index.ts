@@ -2,7 +2,7 @@ export { PROTOCOL_VERSION, TOPIC_PREFIX, MAX_PAYLOAD_BYTES, MAX_MANIFEST_BYTES }
 export { ErrorCodes, ProtocolError, type ErrorCode, type ValidationIssue } from './errors.ts'
 export {
   UPLINK_CHANNELS, DOWNLINK_CHANNELS, FLEET_SCOPE, isDeviceId, isModelName, deviceTopic, allDevicesFilter,
-  parseDeviceTopic, alertTopic, alertFilters, parseAlertTopic, sensorTopic, sensorFilter, topicMatches,
+  parseDeviceTopic, alertTopic, alertFilters, ALERT_KINDS, parseAlertTopic, sensorTopic, sensorFilter, topicMatches,
   isValidTopicFilter, isValidTopicName,
   type UplinkChannel, type DownlinkChannel, type DeviceChannel, type DeviceTopic, type AlertTopic, type AlertTopicKind,
 } from './topics.ts'

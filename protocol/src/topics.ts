@@ -32,7 +32,8 @@ export const FLEET_SCOPE = '_fleet' as const
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const MODEL_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/
-const ALERT_KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const
+/** The kinds of drift alert, one topic level each. */
+export const ALERT_KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const
 /** Category level of drift alerts under `ef/v1/alerts/`. */
 const ALERT_CATEGORY = 'drift'
 const DRIFT_ALERTS = `${TOPIC_PREFIX}/alerts/${ALERT_CATEGORY}`

@@ -1,5 +1,5 @@
 import type { AlertKind, DriftState, ModelRef, ReferenceStatistics } from '@edgefleet/protocol'
-import { AlertTracker, DriftJudge, mergeWindows, type DriftPolicy, type WindowContent, type WindowVerdict } from '@edgefleet/models/drift'
+import { AlertTracker, DriftJudge, PendingWindow, type DriftPolicy, type WindowContent, type WindowVerdict } from '@edgefleet/models/drift'
 import type { Static } from 'typebox'
 
 /** Most drifted feature names a status message carries (the protocol's bound). */
@@ -24,8 +24,7 @@ export class DriftEvaluator {
   private readonly judge: DriftJudge
   private readonly tracker: AlertTracker
   private readonly model: Static<typeof ModelRef>
-  private pending: WindowContent[] = []
-  private pendingCount = 0
+  private readonly pending = new PendingWindow()
   private judged = 0
   private current: DriftState['state'] = 'unknown'
   private kinds: AlertKind[] = []
@@ -54,13 +53,9 @@ export class DriftEvaluator {
 
   /** Judges a closed window (merged with earlier ones too small to judge alone); `now` dates a state change. */
   evaluate(content: WindowContent, now: number): Evaluation {
-    this.pending.push(content)
-    this.pendingCount += content.window.count
-    if (this.pendingCount < this.policy.minCount) return { verdict: null, transitions: [], changed: false }
-    const parts = this.pending
-    this.pending = []
-    this.pendingCount = 0
-    const window = parts.length === 1 ? parts[0]! : mergeWindows(parts.map((p) => ({ model: this.model, ...p })))
+    this.pending.add({ model: this.model, ...content })
+    const window = this.pending.take(this.policy.minCount)
+    if (!window) return { verdict: null, transitions: [], changed: false }
     const verdict = this.judge.judge(window)
     this.judged++
     const transitions = this.tracker.step(verdict)
@@ -87,6 +82,6 @@ export class DriftEvaluator {
 
   /** Samples in windows waiting to be merged with the next (below minCount so far). */
   get waiting(): number {
-    return this.pendingCount
+    return this.pending.count
   }
 }

@@ -1,13 +1,12 @@
 import { userInfo } from 'node:os'
 import type { Command } from 'commander'
-import type { Alert } from '@edgefleet/protocol'
+import { ALERT_KINDS, type Alert } from '@edgefleet/protocol'
 import { DEFAULT_HUB_DATA_DIR } from '../paths.ts'
 import type { AlertQuery, AlertRecord } from '../registry/alert-store.ts'
-import { formatTable, withRegistry } from './device-commands.ts'
+import { formatTable, print, withRegistry } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 
 const STATES = ['raised', 'cleared'] as const
-const KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const
 const MAX_MESSAGE = 60
 
 interface ListFlags {
@@ -31,7 +30,7 @@ export function registerAlertCommands(program: Command): void {
     .option('--state <state>', 'only raised or only cleared alerts')
     .option('--model <name>', 'only alerts of this model')
     .option('--device <id>', 'only alerts of this device')
-    .option('--kind <kind>', `only alerts of this kind: ${KINDS.join(', ')}`)
+    .option('--kind <kind>', `only alerts of this kind: ${ALERT_KINDS.join(', ')}`)
     .option('--unacked', 'only alerts nobody has acknowledged')
     .option('--limit <n>', 'at most this many (1–1000)', '50')
     .option('--before <id>', 'only alerts older than this one (the next page)')
@@ -68,7 +67,7 @@ function parseListFlags(o: ListFlags): AlertQuery {
   const limit = Number(o.limit)
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000')
   if (o.state !== undefined && !(STATES as readonly string[]).includes(o.state)) throw new UsageError(`--state must be ${STATES.join(' or ')}`)
-  if (o.kind !== undefined && !(KINDS as readonly string[]).includes(o.kind)) throw new UsageError(`--kind must be one of ${KINDS.join(', ')}`)
+  if (o.kind !== undefined && !(ALERT_KINDS as readonly string[]).includes(o.kind)) throw new UsageError(`--kind must be one of ${ALERT_KINDS.join(', ')}`)
   return {
     limit,
     ...(o.state ? { state: o.state as Alert['state'] } : {}),
@@ -89,6 +88,3 @@ function formatTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`)
-}

@@ -4,7 +4,7 @@ import { formatOperatorToken } from '../auth/operator-token.ts'
 import { HubError } from '../errors.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
 import type { CredentialKind } from '../registry/registry-store.ts'
-import { formatTable, printSecret, withRegistry } from './device-commands.ts'
+import { formatTable, print, printSecret, withRegistry } from './device-commands.ts'
 
 /** How one kind of credential is presented on the command line. */
 interface CredentialCommandSpec {
@@ -95,6 +95,3 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
     })
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`)
-}

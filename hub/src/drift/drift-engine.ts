@@ -1,6 +1,6 @@
 import type { Alert, AlertKind, DriftSummary, ModelRef } from '@edgefleet/protocol'
 import {
-  AlertTracker, DriftJudge, manifestPolicy, mergeWindows, resolvePolicy,
+  AlertTracker, DRIFT_KINDS, DriftJudge, manifestPolicy, PendingWindow, resolvePolicy,
   type DriftPolicy, type MergedWindow, type WindowVerdict,
 } from '@edgefleet/models/drift'
 import { buildAlert } from './alert-builder.ts'
@@ -44,7 +44,7 @@ interface ScopeState {
   /** newest device message seq merged (devices send windows in seq order): a resend is not merged twice */
   lastSeq: number
   /** windows too small to judge alone, merged until they reach the policy's minCount */
-  pending: MergedWindow | null
+  pending: PendingWindow
   last: { at: number; verdict: WindowVerdict; window: MergedWindow['window'] } | null
 }
 
@@ -112,11 +112,10 @@ export class DriftEngine {
     }
     if (summary.seq <= device.lastSeq) return 'duplicate'
     device.lastSeq = summary.seq
-    v.fleet.pending = v.fleet.pending ? mergeWindows([v.fleet.pending, summary]) : mergeWindows([summary])
-    device.pending = device.pending ? mergeWindows([device.pending, summary]) : mergeWindows([summary])
-    if (device.pending.window.count < v.policy.minCount) return 'pending'
-    const window = device.pending
-    device.pending = null
+    v.fleet.pending.add(summary)
+    device.pending.add(summary)
+    const window = device.pending.take(v.policy.minCount)
+    if (!window) return 'pending'
     await this.judgeScope(v, device, summary.deviceId, window, summary.seq)
     return 'judged'
   }
@@ -126,10 +125,9 @@ export class DriftEngine {
     let judged = 0
     for (const pending of this.versions.values()) {
       const v = await pending
-      if (!v?.fleet.pending || v.fleet.pending.window.count < v.policy.minCount) continue
+      const window = v?.fleet.pending.take(v.policy.minCount)
+      if (!v || !window) continue
       const t0 = performance.now()
-      const window = v.fleet.pending
-      v.fleet.pending = null
       await this.judgeScope(v, v.fleet, null, window, null)
       this.o.observe?.('fleet', 'judged', (performance.now() - t0) / 1000)
       judged++
@@ -170,10 +168,10 @@ export class DriftEngine {
 
   private scope(v: VersionState, deviceId: string | null): ScopeState {
     const tracker = new AlertTracker(v.policy)
-    for (const kind of ['data-drift', 'prediction-drift', 'confidence-drop'] as const) {
+    for (const kind of DRIFT_KINDS) {
       if (this.restored.has(scopeKey(v.model, deviceId, kind))) tracker.restore(kind)
     }
-    return { tracker, lastSeq: -1, pending: null, last: null }
+    return { tracker, lastSeq: -1, pending: new PendingWindow(), last: null }
   }
 
   private version(model: ModelRef): Promise<VersionState | null> {

@@ -1,4 +1,4 @@
-import type { AlertKind, ReferenceStatistics } from '@edgefleet/protocol'
+import { ALERT_KINDS, type AlertKind, type ReferenceStatistics } from '@edgefleet/protocol'
 import { RESAMPLED_METRICS, ThresholdCalibrator } from './calibration.ts'
 import { evaluateWindow, prepareReference, type JudgedWindow, type PreparedReference, type WindowVerdict } from './evaluate-window.ts'
 import { CLEAR_STATE, stepHysteresis, type HysteresisState } from './hysteresis.ts'
@@ -40,7 +40,8 @@ export class DriftJudge {
   }
 }
 
-export const DRIFT_KINDS = ['data-drift', 'prediction-drift', 'confidence-drop'] as const satisfies readonly AlertKind[]
+/** The drift alert kinds a judge's verdicts step (the protocol's alert kinds). */
+export const DRIFT_KINDS: readonly AlertKind[] = ALERT_KINDS
 
 /** Whether a verdict shows each kind of drift; undefined when the model has no such signal. */
 export function driftByKind(v: WindowVerdict): Partial<Record<AlertKind, boolean>> {

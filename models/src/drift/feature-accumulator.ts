@@ -1,4 +1,4 @@
-import type { FeatureReference, FeatureSummary } from '@edgefleet/protocol'
+import type { FeatureSummary } from '@edgefleet/protocol'
 import { binIndex } from '../reference/bin-index.ts'
 
 /**
@@ -78,9 +78,4 @@ export class FeatureAccumulator {
     this.min = Infinity
     this.max = -Infinity
   }
-}
-
-/** Accumulators for every feature of a model's reference statistics, in manifest order. */
-export function featureAccumulators(reference: readonly FeatureReference[]): FeatureAccumulator[] {
-  return reference.map((f) => new FeatureAccumulator(f.name, f.edges))
 }

@@ -21,18 +21,3 @@ export function referenceHistogram(ref: Pick<FeatureReference, 'proportions' | '
   for (let i = 0; i < ref.proportions.length; i++) out[i + 1] = ref.proportions[i]! * (1 - ref.missingRate)
   return out
 }
-
-/**
- * What fresh data from the reference distribution looks like, for resampling: the reference
- * histogram, except that the underflow and overflow bins (empty in the reference, whose extremes
- * are its edges) get 1/(N+1) each — the chance that a new value falls beyond the min or max of N.
- */
-export function samplingHistogram(ref: Pick<FeatureReference, 'proportions' | 'missingRate'>, sampleCount: number): Float64Array {
-  const h = referenceHistogram(ref)
-  const tail = 1 / (sampleCount + 1)
-  const last = h.length - 1
-  const present = 1 - ref.missingRate
-  if (h[1] === 0) h[1] = tail * present
-  if (h[last] === 0) h[last] = tail * present
-  return h
-}

@@ -1,10 +1,12 @@
 // Drift: on-device window summaries, exact merges, statistics, calibrated thresholds, hysteresis.
 // Pure and dependency-free (no node: imports), so the edge agent, the hub and a browser agent share it.
-export { FeatureAccumulator, featureAccumulators } from './feature-accumulator.ts'
+export { FeatureAccumulator } from './feature-accumulator.ts'
 export { OutputAccumulator } from './output-accumulator.ts'
 export { DriftWindow, type WindowContent } from './drift-window.ts'
 export { edgeCounts, denseTies, referenceEdgeCdf } from './edge-counts.ts'
 export { mergeFeatureSummaries, mergeOutputSummaries, mergeWindows, SummaryMismatchError, type MergedWindow } from './merge.ts'
+export { PendingWindow } from './pending-window.ts'
+export { referenceHistogram, windowHistogram } from './feature-histogram.ts'
 export { psi, jensenShannon, ksFromCdfs, wassersteinFromCdfs, chi2Statistic, histogramMean, PSI_EPSILON } from './statistics.ts'
 export { ksPValue, ksCritical, chi2PValue, kolmogorovQ, gammaQ } from './special-functions.ts'
 export { featureStatistics, prepareFeature, type FeatureStatistics } from './feature-statistics.ts'

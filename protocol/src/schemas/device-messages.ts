@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { ErrorCodes } from '../errors.ts'
+import { ALERT_KINDS } from '../topics.ts'
 import {
   Backend, Count, DeviceId, Finite, Id, Limits, ModelRef, ProtocolV, Seq, Sha256Hex, ShortText, Timestamp,
 } from './common.ts'
@@ -19,7 +20,7 @@ export const DriftState = Type.Object(
     /** features currently flagged by the agent's own evaluation */
     features: Type.Array(Type.String({ maxLength: 128 }), { maxItems: 64 }),
     /** alert kinds the agent's own evaluation currently raises */
-    kinds: Type.Optional(Type.Array(Type.Enum(['data-drift', 'prediction-drift', 'confidence-drop'] as const), { maxItems: 3 })),
+    kinds: Type.Optional(Type.Array(Type.Enum(ALERT_KINDS), { maxItems: ALERT_KINDS.length })),
     /** windows evaluated since the model was loaded */
     windows: Type.Optional(Count),
     since: Type.Optional(Timestamp),

@@ -2,6 +2,7 @@ import Type from 'typebox'
 import {
   Count, DeviceId, Finite, Id, ModelName, ModelRef, ProtocolV, SemVer, Seq, Sha256Hex, ShortText, Timestamp,
 } from './common.ts'
+import { ALERT_KINDS } from '../topics.ts'
 import { ManifestSignature } from './manifest.ts'
 
 /** Messages the hub publishes: to one device, or to alert subscribers. */
@@ -69,11 +70,7 @@ export const Command = Type.Object(
   { additionalProperties: false },
 )
 
-export const AlertKind = Type.Union([
-  Type.Literal('data-drift'),
-  Type.Literal('prediction-drift'),
-  Type.Literal('confidence-drop'),
-])
+export const AlertKind = Type.Enum(ALERT_KINDS)
 
 export const DriftSignal = Type.Object(
   {
