@@ -275,6 +275,7 @@ describe('HubLink (library)', () => {
     v: 1, ts, generation: 3, rollback: false,
     active: {
       name: 'gas-sensor', version: '1.1.0', sha256: 'a'.repeat(64), size: 40_321, url: 'http://hub.local:8080/api/v1/models/gas-sensor/1.1.0/model.onnx',
+      manifestUrl: 'http://hub.local:8080/api/v1/models/gas-sensor/1.1.0/manifest.json',
       signature: { alg: 'ed25519', keyId: 'hub-2026', expiresAt: ts + 86_400_000, value: 'c2lnbmF0dXJl' },
     },
   }

@@ -14,6 +14,7 @@ const target = {
   sha256,
   size: 40_321,
   url: 'http://hub.local:8080/api/v1/models/gas-sensor/1.0.0/model.onnx',
+  manifestUrl: 'http://hub.local:8080/api/v1/models/gas-sensor/1.0.0/manifest.json',
   signature: { alg: 'ed25519' as const, keyId: 'hub-2026', expiresAt: ts + 86_400_000, value: 'c2lnbmF0dXJl' },
 }
 

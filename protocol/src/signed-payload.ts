@@ -8,6 +8,11 @@ export interface SignedFields {
   sha256: string
   /** ms since the epoch after which the signature is no longer accepted */
   expiresAt: number
+  /**
+   * set in a rollback signature only: the hub allows a device to go back to this (older) version.
+   * A manifest's own signature never carries it, so it cannot be replayed to force a downgrade.
+   */
+  rollback?: true
 }
 
 /**
@@ -15,7 +20,8 @@ export interface SignedFields {
  * with a fixed key order, so the hub and every agent, in Node or a browser, build the same bytes.
  */
 export function signedPayload(f: SignedFields): string {
-  return JSON.stringify({ alg: 'ed25519', name: f.name, version: f.version, sha256: f.sha256, expiresAt: f.expiresAt })
+  const base = { alg: 'ed25519', name: f.name, version: f.version, sha256: f.sha256, expiresAt: f.expiresAt }
+  return JSON.stringify(f.rollback ? { ...base, rollback: true } : base)
 }
 
 /** The fields a manifest and its signature put under the signature. */

@@ -9,6 +9,8 @@ const PRIVATE_FILE = 'model-signing.key'
 const PUBLIC_FILE = 'model-signing.pub'
 /** How long a signature is accepted unless the caller says otherwise. */
 export const DEFAULT_SIGNATURE_DAYS = 365
+/** How long a rollback signature is accepted: long enough for an offline device to come back and roll back. */
+export const ROLLBACK_SIGNATURE_DAYS = 30
 const DAY_MS = 86_400_000
 
 /**
@@ -44,6 +46,15 @@ export class SigningKeys {
   /** Signs a manifest's name, version and model digest, valid until `expiresAt` (default: a year from now). */
   sign(manifest: Pick<Manifest, 'name' | 'version' | 'model'>, expiresAt: number = Date.now() + DEFAULT_SIGNATURE_DAYS * DAY_MS): ManifestSignature {
     const payload = Buffer.from(signedPayload(signedFieldsOf(manifest, { expiresAt })), 'utf8')
+    return { alg: 'ed25519', keyId: this.keyId, expiresAt, value: sign(null, payload, this.privateKey).toString('base64') }
+  }
+
+  /**
+   * Signs a rollback to an older version: the same fields as {@link sign} plus `rollback: true`, so a
+   * device accepts the downgrade only from this hub and only for this version and digest.
+   */
+  signRollback(target: { name: string; version: string; sha256: string }, expiresAt: number = Date.now() + ROLLBACK_SIGNATURE_DAYS * DAY_MS): ManifestSignature {
+    const payload = Buffer.from(signedPayload({ name: target.name, version: target.version, sha256: target.sha256, expiresAt, rollback: true }), 'utf8')
     return { alg: 'ed25519', keyId: this.keyId, expiresAt, value: sign(null, payload, this.privateKey).toString('base64') }
   }
 }

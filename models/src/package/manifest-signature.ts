@@ -24,18 +24,20 @@ export function checkManifestSignature(
   signature: ManifestSignature | undefined,
   publicKeyPem: string,
   now: number = Date.now(),
+  o: { rollback?: boolean } = {},
 ): SignatureProblem | null {
-  if (!signature) return { code: 'AGENT_SIGNATURE_INVALID', message: `${manifest.name}@${manifest.version} is not signed: push it to the hub, which signs what it accepts` }
+  const what = o.rollback ? 'rollback ' : ''
+  if (!signature) return { code: 'AGENT_SIGNATURE_INVALID', message: o.rollback ? `a rollback to ${manifest.name}@${manifest.version} must carry the hub's rollback signature` : `${manifest.name}@${manifest.version} is not signed: push it to the hub, which signs what it accepts` }
   const key = createPublicKey(publicKeyPem)
   const keyId = signingKeyId(key)
   if (signature.keyId !== keyId) {
     return { code: 'AGENT_SIGNATURE_INVALID', message: `${manifest.name}@${manifest.version} is signed with key ${signature.keyId}, not this hub's ${keyId}` }
   }
-  const payload = Buffer.from(signedPayload(signedFieldsOf(manifest, signature)), 'utf8')
+  const payload = Buffer.from(signedPayload({ ...signedFieldsOf(manifest, signature), ...(o.rollback ? { rollback: true as const } : {}) }), 'utf8')
   const good = verify(null, payload, key, Buffer.from(signature.value, 'base64'))
-  if (!good) return { code: 'AGENT_SIGNATURE_INVALID', message: `the signature of ${manifest.name}@${manifest.version} does not match its name, version and model digest: the package was altered` }
+  if (!good) return { code: 'AGENT_SIGNATURE_INVALID', message: `the ${what}signature of ${manifest.name}@${manifest.version} does not match its name, version and model digest: the package was altered` }
   if (signature.expiresAt <= now) {
-    return { code: 'AGENT_SIGNATURE_EXPIRED', message: `the signature of ${manifest.name}@${manifest.version} expired at ${new Date(signature.expiresAt).toISOString()}: have the hub sign it again` }
+    return { code: 'AGENT_SIGNATURE_EXPIRED', message: `the ${what}signature of ${manifest.name}@${manifest.version} expired at ${new Date(signature.expiresAt).toISOString()}: have the hub sign it again` }
   }
   return null
 }

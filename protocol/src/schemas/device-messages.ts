@@ -28,6 +28,24 @@ export const DriftState = Type.Object(
   { additionalProperties: false },
 )
 
+/** What the candidate model of a shadow stage did beside the active one, since it was loaded. */
+export const ShadowState = Type.Object(
+  {
+    name: ModelRef.properties.name,
+    version: ModelRef.properties.version,
+    sha256: Sha256Hex,
+    /** inputs both models ran on */
+    samples: Count,
+    /** share of those inputs where the candidate's top-1 class equals the active model's (classifiers) */
+    agreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** mean absolute difference of the two models' outputs (regressors, or scores) */
+    meanAbsDiff: Type.Optional(Type.Number({ minimum: 0 })),
+    /** the candidate's mean inference latency per sample, ms */
+    latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+)
+
 /** `…/status`, retained. The agent's last will is the same message with `state: 'offline'`. */
 export const Status = Type.Object(
   {
@@ -41,17 +59,28 @@ export const Status = Type.Object(
     backend: Type.Optional(Backend),
     keepaliveS: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     model: Type.Optional(Type.Union([ActiveModel, Type.Null()])),
-    shadow: Type.Optional(Type.Union([ActiveModel, Type.Null()])),
+    shadow: Type.Optional(Type.Union([ShadowState, Type.Null()])),
     uptimeS: Type.Optional(Count),
     queue: Type.Optional(Type.Object({ depth: Count, dropped: Count }, { additionalProperties: false })),
     counters: Type.Optional(
       Type.Object(
-        { predictions: Count, invalidReadings: Count, droppedReadings: Count, errors: Count },
+        {
+          predictions: Count,
+          invalidReadings: Count,
+          droppedReadings: Count,
+          errors: Count,
+          /** inference runs that failed or produced non-finite outputs, since the model was loaded */
+          inferenceErrors: Type.Optional(Count),
+          /** inference runs since the model was loaded */
+          inferenceRuns: Type.Optional(Count),
+        },
         { additionalProperties: false },
       ),
     ),
     /** mean inference latency per sample over the last status interval, ms */
     latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
+    /** 95th percentile of per-sample inference latency over the last status interval, ms */
+    latencyP95Ms: Type.Optional(Type.Number({ minimum: 0 })),
     drift: Type.Optional(DriftState),
   },
   { additionalProperties: false },
@@ -216,6 +245,10 @@ export const DeployEvent = Type.Object(
   {
     type: Type.Literal('deploy'),
     rolloutId: Type.Optional(Id),
+    /** the desired state's generation this activation serves */
+    generation: Type.Optional(Count),
+    /** `shadow` when the model is being loaded as a shadow candidate, not to serve */
+    role: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('shadow')])),
     model: ModelRef,
     step: DeployStep,
     state: Type.Union([Type.Literal('started'), Type.Literal('progress'), Type.Literal('succeeded'), Type.Literal('failed')]),
@@ -266,3 +299,5 @@ export type Samples = Type.Static<typeof Samples>
 export type Labels = Type.Static<typeof Labels>
 export type DeviceEvent = Type.Static<typeof DeviceEvent>
 export type DeployStep = Type.Static<typeof DeployStep>
+export type DeployEvent = Type.Static<typeof DeployEvent>
+export type ShadowState = Type.Static<typeof ShadowState>

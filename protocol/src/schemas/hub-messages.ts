@@ -15,9 +15,17 @@ export const ModelTarget = Type.Object(
     sha256: Sha256Hex,
     /** ONNX file size in bytes (the download limit) */
     size: Type.Integer({ minimum: 1, maximum: 2 ** 32 }),
-    /** package URL on the hub (HTTP Range supported) */
+    /** the ONNX file's URL on the hub (HTTP Range supported; the device authenticates with its id and secret) */
     url: Type.String({ maxLength: 2048 }),
+    /** the signed manifest's URL on the hub */
+    manifestUrl: Type.String({ maxLength: 2048 }),
+    /** the manifest's signature, so a device can refuse a bad target before downloading it */
     signature: ManifestSignature,
+    /**
+     * present when the hub sends the device back to an older version: a signature over the same fields
+     * plus `rollback: true` (see `signedPayload`). Without it a device refuses a downgrade.
+     */
+    rollbackSignature: Type.Optional(ManifestSignature),
   },
   { additionalProperties: false },
 )
