@@ -102,6 +102,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
     `,
   },
+  {
+    version: 3,
+    name: 'desired-state-deployments-rollouts',
+    sql: `
+      -- what the hub wants each device to run: the retained \`desired\` message as published
+      CREATE TABLE device_desired (
+        device_id  TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        rollout_id TEXT,
+        desired    TEXT NOT NULL,                  -- the Desired message (JSON)
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX device_desired_by_rollout ON device_desired (rollout_id) WHERE rollout_id IS NOT NULL;
+      -- the newest activation step each device reported, per role (active model, shadow candidate)
+      CREATE TABLE device_deployments (
+        device_id  TEXT NOT NULL,
+        role       TEXT NOT NULL CHECK (role IN ('active', 'shadow')),
+        generation INTEGER,
+        rollout_id TEXT,
+        model      TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        step       TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        code       TEXT,
+        message    TEXT,
+        ts         INTEGER NOT NULL,               -- device clock, from the event message
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (device_id, role)
+      ) STRICT;
+      CREATE INDEX device_deployments_by_rollout ON device_deployments (rollout_id) WHERE rollout_id IS NOT NULL;
+      CREATE TABLE rollouts (
+        id         TEXT PRIMARY KEY,
+        model      TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        body       TEXT NOT NULL,                  -- the rollout as the engine keeps it (JSON)
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX rollouts_by_model ON rollouts (model, created_at);
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

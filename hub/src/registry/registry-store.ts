@@ -1,4 +1,5 @@
 import type { AlertStore } from './alert-store.ts'
+import type { DeploymentStore } from './deployment-store.ts'
 import type { ModelStore } from './model-store.ts'
 
 /**
@@ -59,7 +60,7 @@ export interface StoredEvent {
 
 export type CredentialKind = 'subscriber' | 'operator'
 
-export interface RegistryStore extends AlertStore, ModelStore {
+export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore {
   /** Creates a device with a fresh random secret; the secret is returned once and only its hash kept. Throws HUB_DEVICE_EXISTS. */
   addDevice(id: string, tags?: Record<string, string>): Promise<{ device: DeviceRecord; secret: string }>
   /** true when it existed */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { alertExample, type Alert, type Manifest } from '@edgefleet/protocol'
+import { alertExample, examples, type Alert, type DeployEvent, type Desired, type Manifest } from '@edgefleet/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LATEST_SCHEMA_VERSION } from './migrations.ts'
 import type { RegistryStore } from './registry-store.ts'
@@ -339,6 +339,53 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       expect(await store.listModelVersions('other')).toEqual([])
       expect(await store.getModelVersion('gas-sensor', '1.10.0')).toEqual(version('1.10.0', '1.0.0'))
       expect(await store.getModelVersion('gas-sensor', '9.9.9')).toBeNull()
+    })
+  })
+
+  describe('desired state, deployments and rollouts', () => {
+    const desired = (version: string, generation: number, rolloutId?: string): Desired => ({
+      v: 1, ts: 1000, generation, rollback: false, ...(rolloutId ? { rolloutId } : {}),
+      active: { ...examples.desired.active!, version },
+    })
+    const deploy = (version: string, step: DeployEvent['step'], generation: number, state: DeployEvent['state'] = 'succeeded'): DeployEvent => ({
+      type: 'deploy', model: { name: 'gas-sensor', version }, step, state, generation, rolloutId: 'r1',
+    })
+
+    it('stores desired state with generations that only increase, survives reopening, and lists by rollout', async () => {
+      expect(await store.putDesired('dev-1', desired('1.1.0', 5, 'r1'), 10)).toMatchObject({ generation: 5 })
+      // a caller whose clock went back still gets a newer generation
+      expect(await store.putDesired('dev-1', desired('1.2.0', 2, 'r2'), 11)).toMatchObject({ generation: 6, active: { version: '1.2.0' } })
+      await store.putDesired('dev-2', desired('1.1.0', 9, 'r1'), 12)
+      const reopened = await harness.open()
+      expect(await reopened.getDesired('dev-1')).toMatchObject({ deviceId: 'dev-1', updatedAt: 11, desired: { generation: 6, rolloutId: 'r2' } })
+      expect((await reopened.listDesired({ rolloutId: 'r1' })).map((d) => d.deviceId)).toEqual(['dev-2'])
+      expect((await reopened.listDesired()).map((d) => d.deviceId)).toEqual(['dev-1', 'dev-2'])
+      expect(await reopened.getDesired('nobody')).toBeNull()
+    })
+
+    it('keeps the newest activation step per device and role, whatever order events arrive in', async () => {
+      await store.recordDeployment('dev-1', deploy('1.1.0', 'download', 7, 'started'), 100, 1)
+      await store.recordDeployment('dev-1', deploy('1.1.0', 'active', 7), 300, 2)
+      // a resent older event does not win
+      const kept = await store.recordDeployment('dev-1', deploy('1.1.0', 'self-test', 7), 200, 3)
+      expect(kept).toMatchObject({ step: 'active', state: 'succeeded', generation: 7 })
+      await store.recordDeployment('dev-1', { ...deploy('1.2.0', 'load', 8, 'failed'), role: 'shadow', code: 'MODEL_LOAD_FAILED', message: 'bad' }, 50, 4)
+      const all = await store.listDeployments({ rolloutId: 'r1' })
+      expect(all.map((d) => [d.role, d.model.version, d.step, d.state, d.code])).toEqual([['active', '1.1.0', 'active', 'succeeded', null], ['shadow', '1.2.0', 'load', 'failed', 'MODEL_LOAD_FAILED']])
+      // a newer generation replaces, even with an older device clock
+      await store.recordDeployment('dev-1', deploy('1.0.0', 'rollback', 9), 10, 5)
+      expect((await store.listDeployments({ deviceIds: ['dev-1'] }))[0]).toMatchObject({ step: 'rollback', generation: 9 })
+    })
+
+    it('saves, replaces and lists rollouts newest first', async () => {
+      const row = (id: string, createdAt: number, state = 'rolling') => ({ id, model: 'gas-sensor', version: '1.1.0', state, body: { waves: [1, 100], id }, createdAt, updatedAt: createdAt })
+      await store.saveRollout(row('r1', 1))
+      await store.saveRollout(row('r2', 2))
+      await store.saveRollout({ ...row('r1', 1, 'completed'), updatedAt: 9 })
+      expect(await store.getRollout('r1')).toEqual({ ...row('r1', 1, 'completed'), updatedAt: 9 })
+      expect((await store.listRollouts()).map((r) => r.id)).toEqual(['r2', 'r1'])
+      expect((await store.listRollouts({ states: ['rolling'] })).map((r) => r.id)).toEqual(['r2'])
+      expect(await store.listRollouts({ model: 'other' })).toEqual([])
     })
   })
 

@@ -12,6 +12,9 @@ import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, Regist
 import { SqliteAlerts } from './sqlite-alerts.ts'
 import type { ModelVersionRecord } from './model-store.ts'
 import { SqliteModels } from './sqlite-models.ts'
+import type { DeploymentRecord, DesiredRecord, RolloutRow } from './deployment-store.ts'
+import { SqliteDeployments } from './sqlite-deployments.ts'
+import type { DeployEvent, Desired } from '@edgefleet/protocol'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
 const DEFAULT_EVENT_LIMIT = 100
@@ -24,6 +27,7 @@ export class SqliteRegistry implements RegistryStore {
   private readonly q: SqliteStatements
   private readonly alerts: SqliteAlerts
   private readonly models: SqliteModels
+  private readonly deployments: SqliteDeployments
 
   private constructor(
     private readonly db: Database.Database,
@@ -33,6 +37,7 @@ export class SqliteRegistry implements RegistryStore {
     this.q = new SqliteStatements(db, `registry ${path}`)
     this.alerts = new SqliteAlerts(this.q)
     this.models = new SqliteModels(this.q)
+    this.deployments = new SqliteDeployments(this.q)
   }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
@@ -216,6 +221,38 @@ export class SqliteRegistry implements RegistryStore {
 
   listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
     return this.models.listModelVersions(name)
+  }
+
+  putDesired(deviceId: string, desired: Desired, at: number): Promise<Desired> {
+    return this.deployments.putDesired(deviceId, desired, at)
+  }
+
+  getDesired(deviceId: string): Promise<DesiredRecord | null> {
+    return this.deployments.getDesired(deviceId)
+  }
+
+  listDesired(filter?: { rolloutId?: string }): Promise<DesiredRecord[]> {
+    return this.deployments.listDesired(filter)
+  }
+
+  recordDeployment(deviceId: string, event: DeployEvent, ts: number, at: number): Promise<DeploymentRecord> {
+    return this.deployments.recordDeployment(deviceId, event, ts, at)
+  }
+
+  listDeployments(filter: { deviceIds?: readonly string[]; rolloutId?: string }): Promise<DeploymentRecord[]> {
+    return this.deployments.listDeployments(filter)
+  }
+
+  saveRollout(row: RolloutRow): Promise<void> {
+    return this.deployments.saveRollout(row)
+  }
+
+  getRollout(id: string): Promise<RolloutRow | null> {
+    return this.deployments.getRollout(id)
+  }
+
+  listRollouts(filter?: { model?: string; states?: readonly string[]; limit?: number }): Promise<RolloutRow[]> {
+    return this.deployments.listRollouts(filter)
   }
 
   pruneAlerts(before: number): Promise<number> {
