@@ -7,11 +7,13 @@ import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { brokerPlugin } from './plugins/broker.ts'
+import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
+import { deploymentRoutes } from './routes/deployments/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
 import { driftRoutes } from './routes/drift/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
@@ -54,10 +56,12 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(operatorAuthPlugin)
   await app.register(signingPlugin, { dataDir: config.dataDir })
   await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
+  await app.register(deviceHealthPlugin)
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
   })
+  await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host })
   await app.register(alertsPlugin, {
     retentionDays: config.alertRetentionDays,
     webhooks: {
@@ -69,6 +73,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   })
   await app.register(healthRoutes)
   await app.register(deviceRoutes, { prefix: '/api/v1' })
+  await app.register(deploymentRoutes, { prefix: '/api/v1' })
   await app.register(alertRoutes, { prefix: '/api/v1' })
   await app.register(driftRoutes, { prefix: '/api/v1' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

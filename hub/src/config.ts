@@ -18,6 +18,8 @@ export const HubConfigSchema = Type.Object(
     wsPort: Type.Integer({ minimum: 0, maximum: 65535 }),
     /** REST API, OpenAPI docs, metrics (0 = pick a free port) */
     httpPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** the URL devices reach this hub's REST API at, to download models (default http://<host>:<http port>; set it behind a proxy or NAT) */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+[^/]$', maxLength: 512 })),
     /** `sqlite` (embedded, default) or an InfluxDB 1.x URL with the database as path: http://127.0.0.1:8086/edgefleet */
     telemetry: Type.String({ pattern: '^(sqlite|https?://.+/[A-Za-z0-9_-]+)$' }),
     /** use this external MQTT broker instead of embedding one (mqtt://host:port) */
@@ -78,6 +80,7 @@ export const HUB_DEFAULTS: HubConfig = {
 export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   dataDir: 'EDGEFLEET_HUB_DATA_DIR',
   host: 'EDGEFLEET_HUB_HOST',
+  publicUrl: 'EDGEFLEET_HUB_PUBLIC_URL',
   telemetry: 'EDGEFLEET_TELEMETRY',
   broker: 'EDGEFLEET_BROKER',
   brokerUsername: 'EDGEFLEET_BROKER_USERNAME',

@@ -24,6 +24,17 @@ export const HubErrorCodes = {
   HUB_MODEL_VERSION_NOT_NEWER: 409,
   HUB_MODEL_INVALID: 400,
   HUB_MODEL_NOT_FOUND: 404,
+  /** a model package upload over the hub's size limit */
+  HUB_UPLOAD_TOO_LARGE: 413,
+  /** the CLI could not reach the hub's REST API */
+  HUB_UNREACHABLE: 503,
+  /** an unexpected failure (the hub's error handler gives it to errors without a code) */
+  HUB_INTERNAL: 500,
+  HUB_ROLLOUT_NOT_FOUND: 404,
+  /** another rollout of the same model is still running */
+  HUB_ROLLOUT_CONFLICT: 409,
+  /** the rollout is not in a state that allows this (e.g. resuming a completed one) */
+  HUB_ROLLOUT_STATE: 409,
 } as const
 
 export type HubErrorCode = keyof typeof HubErrorCodes

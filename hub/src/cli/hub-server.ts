@@ -28,6 +28,9 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
     // the embedded broker keeps retained messages in memory only: give each alert topic its state back
     const topics = await app.alerts.republishRetained()
     if (topics > 0) app.log.info({ topics }, 'alert topics republished')
+    // …and each device its desired state, so one that connects now gets it
+    const desired = await app.desired.republishAll()
+    if (desired > 0) app.log.info({ devices: desired }, 'desired states republished')
     const address = app.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
     return {

@@ -31,7 +31,7 @@ export interface BrokerOptions {
 export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   let broker: HubBroker | undefined
   const metrics = new HubMetrics(() => broker?.connectedDevices().size ?? 0)
-  const ingest = new Ingest({ registry: app.registry, telemetry: app.telemetry, drift: app.drift }, app.log, metrics.observeIngest)
+  const ingest = new Ingest({ registry: app.registry, telemetry: app.telemetry, drift: app.drift, onStatus: (s) => app.deviceHealth.observe(s) }, app.log, metrics.observeIngest)
   broker = o.broker
     ? // presence arrives as retained status messages and last wills, which ingest stores
       new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ingest, registry: app.registry, logger: app.log })
@@ -48,4 +48,4 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   app.decorate('ingest', ingest)
   app.decorate('metrics', metrics)
   app.addHook('onClose', async () => broker.close())
-}, { name: 'broker', dependencies: ['stores', 'drift'] })
+}, { name: 'broker', dependencies: ['stores', 'drift', 'device-health'] })

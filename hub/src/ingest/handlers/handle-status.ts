@@ -11,6 +11,7 @@ export const handleStatus: Handler<'status'> = async (ctx, m) => {
     ...(m.model !== undefined ? { model: m.model } : {}),
     ...(m.keepaliveS !== undefined ? { keepaliveS: m.keepaliveS } : {}),
   })
+  ctx.onStatus?.(m)
   ctx.onDeviceChange?.(m.deviceId)
   return {}
 }

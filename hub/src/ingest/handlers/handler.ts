@@ -1,4 +1,4 @@
-import type { ChannelPayloads, DriftSummary, UplinkChannel } from '@edgefleet/protocol'
+import type { ChannelPayloads, DriftSummary, Status, UplinkChannel } from '@edgefleet/protocol'
 import type { RegistryStore } from '../../registry/registry-store.ts'
 import type { TelemetryStore } from '../../telemetry/telemetry-store.ts'
 
@@ -10,6 +10,8 @@ export interface IngestContext {
   drift?: { ingest(summary: DriftSummary): Promise<unknown> }
   /** called when a device's reported state changes (presence, model) */
   onDeviceChange?: (deviceId: string) => void
+  /** sees every valid status message (device health for rollout gates) */
+  onStatus?: (status: Status) => void
 }
 
 /** One handler per uplink message type; `fresh` is false for a redelivered seq (store idempotently anyway). */

@@ -1,0 +1,53 @@
+import type { DriftState, ShadowState, Status } from '@edgefleet/protocol'
+
+/** What the latest status message of a device said about its model's health. */
+export interface DeviceHealthReport {
+  deviceId: string
+  /** when the hub received it */
+  at: number
+  online: boolean
+  model: { name: string; version: string; sha256: string } | null
+  /** mean per-sample inference latency over the device's last status interval, ms */
+  latencyMs?: number
+  /** p95 of per-sample inference latency over the same interval, ms */
+  latencyP95Ms?: number
+  /** inference runs and failed (or non-finite) runs since the model was loaded */
+  inferenceRuns?: number
+  inferenceErrors?: number
+  shadow?: ShadowState | null
+  drift?: DriftState
+}
+
+/**
+ * The newest health report of every device, from its status messages (sent on connect and every status
+ * interval, retained). Kept in memory: a restarted hub has every online device's report again within one
+ * status interval; what a rollout must not forget (a device's latency before its update) the rollout stores.
+ */
+export class DeviceHealth {
+  private readonly reports = new Map<string, DeviceHealthReport>()
+
+  observe(s: Status, at: number = Date.now()): void {
+    const prev = this.reports.get(s.deviceId)
+    if (s.state === 'offline') {
+      // an offline status (last will, shutdown) says nothing about the model: keep the last figures
+      this.reports.set(s.deviceId, { ...(prev ?? { deviceId: s.deviceId, model: null }), at, online: false })
+      return
+    }
+    const r: DeviceHealthReport = { deviceId: s.deviceId, at, online: true, model: s.model ?? prev?.model ?? null }
+    if (s.latencyMs !== undefined) r.latencyMs = s.latencyMs
+    if (s.latencyP95Ms !== undefined) r.latencyP95Ms = s.latencyP95Ms
+    if (s.counters?.inferenceRuns !== undefined) r.inferenceRuns = s.counters.inferenceRuns
+    if (s.counters?.inferenceErrors !== undefined) r.inferenceErrors = s.counters.inferenceErrors
+    if (s.shadow !== undefined) r.shadow = s.shadow
+    if (s.drift !== undefined) r.drift = s.drift
+    this.reports.set(s.deviceId, r)
+  }
+
+  get(deviceId: string): DeviceHealthReport | undefined {
+    return this.reports.get(deviceId)
+  }
+
+  forget(deviceId: string): void {
+    this.reports.delete(deviceId)
+  }
+}
