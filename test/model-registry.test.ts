@@ -1,9 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { build, loadHubConfig } from '@edgefleet/hub'
 import { checkManifestSignature, shippedPackageDir } from '@edgefleet/models'
-import type { Manifest } from '@edgefleet/protocol'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Manifest, ModelVersionList } from '@edgefleet/protocol'
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import { runCli } from './helpers/agent-process.ts'
 
 /** `edgefleet model push|list|show` on a real package, and the packages it must refuse. */
@@ -76,5 +78,48 @@ describe('model registry (edgefleet model push)', { timeout: 300_000 }, () => {
     // nothing refused was registered
     const list = JSON.parse((await edgefleet('model', 'list', '--json')).stdout) as { version: string }[]
     expect(list.map((v) => v.version)).toEqual(['1.0.0'])
+  })
+})
+
+/** `edgefleet model push --hub`: the same checks, through a running hub's REST API. */
+describe('model registry over HTTP (edgefleet model push --hub)', { timeout: 300_000 }, () => {
+  it('uploads with a progress bar, registers signed, and reports refusals with the hub\'s code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-model-push-hub-'))
+    const hub = await build({ config: loadHubConfig({ dataDir: join(dir, 'hub'), mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
+    onTestFinished(async () => {
+      await hub.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const token = `ci.${(await hub.registry.addCredential('operator', 'ci')).secret}`
+    await hub.listen({ port: 0, host: '127.0.0.1' })
+    const url = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`
+    const push = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli('hub/src/cli/main.ts', ['model', 'push', ...args], { env })
+
+    const first = await push([shippedPackageDir('gas-sensor'), '--hub', url], { EDGEFLEET_TOKEN: token })
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/^registered gas-sensor@1\.0\.0 on http:\/\/127\.0\.0\.1:\d+ \(model sha256 [0-9a-f]{12}…, \d+ bytes\), signed with key/)
+    expect(first.stderr).toMatch(/upload[\s\S]*100%[\s\S]*the hub checks it: read-manifest → verify-digest → self-test/)
+
+    const child = join(dir, 'child')
+    cpSync(shippedPackageDir('gas-sensor'), child, { recursive: true })
+    const manifest = JSON.parse(readFileSync(join(child, 'manifest.json'), 'utf8')) as Manifest
+    writeFileSync(join(child, 'manifest.json'), JSON.stringify({ ...manifest, version: '1.1.0', training: { ...manifest.training, parent: { name: 'gas-sensor', version: '1.0.0' } } }))
+    const second = await push([child, '--hub', url, '--token', token, '--json'])
+    expect(second.code, second.stderr).toBe(0)
+    const registered = JSON.parse(second.stdout) as { version: string; parentVersion: string; signature: Manifest['signature'] }
+    expect(registered).toMatchObject({ version: '1.1.0', parentVersion: '1.0.0', signature: { keyId: hub.signingKeys.keyId } })
+
+    const list = (await hub.inject({ url: '/api/v1/models', headers: { authorization: `Bearer ${token}` } })).json<ModelVersionList>()
+    expect(list.versions.map((v) => v.version)).toEqual(['1.0.0', '1.1.0'])
+    const shown = (await hub.inject({ url: '/api/v1/models/gas-sensor/1.1.0/manifest.json', headers: { authorization: `Bearer ${token}` } })).json<Manifest>()
+    expect(checkManifestSignature(shown, shown.signature, hub.signingKeys.publicKeyPem)).toBeNull()
+
+    const again = await push([child, '--hub', url, '--token', token])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/error HUB_MODEL_VERSION_EXISTS: push the uploaded package failed at step check-version/)
+    const wrong = await push([child, '--hub', url, '--token', 'ci.wrong'])
+    expect([wrong.code, wrong.stderr]).toEqual([1, expect.stringMatching(/error HUB_UNAUTHORIZED/)])
+    const tokenless = await push([child, '--hub', url], { EDGEFLEET_TOKEN: '' })
+    expect([tokenless.code, tokenless.stderr]).toEqual([2, expect.stringMatching(/--hub needs an operator token/)])
   })
 })

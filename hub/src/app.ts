@@ -8,15 +8,18 @@ import { HubError } from './errors.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { brokerPlugin } from './plugins/broker.ts'
 import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
+import { rolloutsPlugin } from './plugins/rollouts.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
 import { deploymentRoutes } from './routes/deployments/index.ts'
+import { rolloutRoutes } from './routes/rollouts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
 import { driftRoutes } from './routes/drift/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
+import { modelRoutes } from './routes/models/index.ts'
 import { HUB_VERSION } from './version.ts'
 
 export interface BuildOptions {
@@ -62,6 +65,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
   })
   await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host })
+  await app.register(rolloutsPlugin, { tickMs: config.rolloutTickMs })
   await app.register(alertsPlugin, {
     retentionDays: config.alertRetentionDays,
     webhooks: {
@@ -74,12 +78,14 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(deviceRoutes, { prefix: '/api/v1' })
   await app.register(deploymentRoutes, { prefix: '/api/v1' })
+  await app.register(rolloutRoutes, { prefix: '/api/v1' })
   await app.register(alertRoutes, { prefix: '/api/v1' })
   await app.register(driftRoutes, { prefix: '/api/v1' })
+  await app.register(modelRoutes, { prefix: '/api/v1', dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }
 
 function httpError(status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Internal Server Error'
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 416: 'Range Not Satisfiable', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Internal Server Error'
 }

@@ -26,6 +26,10 @@ export const HubConfigSchema = Type.Object(
     broker: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://' })),
     brokerUsername: Type.Optional(Type.String()),
     brokerPassword: Type.Optional(Type.String()),
+    /** largest model package (manifest + ONNX file) `POST /api/v1/models` accepts, bytes */
+    maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 2 ** 40 }),
+    /** how often running rollouts are stepped, ms */
+    rolloutTickMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
     /** delete telemetry older than this many days (0 = keep forever) */
     retentionDays: Type.Integer({ minimum: 0, maximum: 36_500 }),
     logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const),
@@ -63,6 +67,8 @@ export const HUB_DEFAULTS: HubConfig = {
   httpPort: 8080,
   telemetry: 'sqlite',
   retentionDays: 30,
+  maxUploadBytes: 512 * 1024 * 1024,
+  rolloutTickMs: 1000,
   logLevel: 'info',
   webhooks: [],
   webhookTimeoutMs: 10_000,
@@ -89,10 +95,11 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   webhooks: 'EDGEFLEET_WEBHOOKS',
   webhookSecret: 'EDGEFLEET_WEBHOOK_SECRET',
   modelDirs: 'EDGEFLEET_MODEL_DIRS',
+  maxUploadBytes: 'EDGEFLEET_MAX_UPLOAD_BYTES',
 }
 
 const NUMERIC: (keyof HubConfig)[] = [
-  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays',
+  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'maxUploadBytes', 'rolloutTickMs', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays',
 ]
 const check = Compile(HubConfigSchema)
 

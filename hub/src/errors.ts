@@ -26,6 +26,8 @@ export const HubErrorCodes = {
   HUB_MODEL_NOT_FOUND: 404,
   /** a model package upload over the hub's size limit */
   HUB_UPLOAD_TOO_LARGE: 413,
+  /** a `Range` request header whose first byte is past the end of the file */
+  HUB_RANGE_NOT_SATISFIABLE: 416,
   /** the CLI could not reach the hub's REST API */
   HUB_UNREACHABLE: 503,
   /** an unexpected failure (the hub's error handler gives it to errors without a code) */

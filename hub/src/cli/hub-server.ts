@@ -31,6 +31,8 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
     // …and each device its desired state, so one that connects now gets it
     const desired = await app.desired.republishAll()
     if (desired > 0) app.log.info({ devices: desired }, 'desired states republished')
+    // rollouts carry on where they were: their steps publish desired states, so the broker runs first
+    app.rollouts.start()
     const address = app.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
     return {

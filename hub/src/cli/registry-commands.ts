@@ -1,20 +1,36 @@
 import type { Command } from 'commander'
+import type { ModelVersionView } from '@edgefleet/protocol'
 import { pushModel, PUSH_STEPS } from '../models/push-model.ts'
 import { ModelBlobs } from '../models/model-blobs.ts'
+import { uploadPackage } from '../models/upload-package.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
 import type { ModelVersionRecord } from '../registry/model-store.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
 import { formatTable, print, withRegistry } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
+import { formatBytes, Progress } from './progress.ts'
+
+/** Environment variable with the operator token for `model push --hub` (flags show in ps). */
+const TOKEN_ENV = 'EDGEFLEET_TOKEN'
+
+interface PushFlags {
+  dataDir: string
+  hub?: string
+  token?: string
+  json?: boolean
+}
 
 /** `edgefleet model push|list|show`: the hub's model registry, on its data directory. */
 export function registerRegistryCommands(model: Command): void {
   model
     .command('push <package-dir>')
     .description(`register a model package: ${PUSH_STEPS.join(' → ')} (the ONNX file is stored by digest, the manifest signed with the hub's key)`)
-    .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--hub <url>', 'upload to a running hub\'s REST API, e.g. http://127.0.0.1:8080, instead of registering in a local data directory')
+    .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name>\``)
+    .option('--data-dir <dir>', 'hub data directory (without --hub)', DEFAULT_HUB_DATA_DIR)
     .option('--json', 'print the registered version as JSON')
-    .action(async (dir: string, o: { dataDir: string; json?: boolean }) => {
+    .action(async (dir: string, o: PushFlags, command: Command) => {
+      if (o.hub !== undefined) return pushToHub(dir, o, command)
       const paths = hubPaths(o.dataDir)
       const keys = await SigningKeys.loadOrCreate(paths.keys)
       const record = await withRegistry(o.dataDir, (registry) =>
@@ -52,6 +68,37 @@ export function registerRegistryCommands(model: Command): void {
       }
       print(JSON.stringify({ ...summary(record), manifest: record.manifest }, null, 2))
     })
+}
+
+/** `model push --hub`: streams the package to the hub's `POST /api/v1/models`, with a progress bar on stderr. */
+async function pushToHub(dir: string, o: PushFlags, command: Command): Promise<void> {
+  if (command.getOptionValueSource('dataDir') === 'cli') throw new UsageError('--hub uploads to a running hub and --data-dir registers in a local one: pass one of them')
+  const token = o.token ?? process.env[TOKEN_ENV]
+  if (!token) throw new UsageError(`--hub needs an operator token: --token <name>.<secret> or env ${TOKEN_ENV} (create one on the hub with \`edgefleet token add <name>\`)`)
+  const progress = new Progress(!o.json)
+  let stopped = false
+  // the bar's last state is printed on stop: once
+  const stop = (): void => {
+    if (!stopped) progress.stop()
+    stopped = true
+  }
+  let view: ModelVersionView
+  try {
+    view = await uploadPackage(dir, {
+      hubUrl: o.hub!,
+      token,
+      onProgress: (sent, total) => progress.update('upload', sent, total, `${formatBytes(sent)} of ${formatBytes(total)}`),
+      onSent: () => {
+        stop()
+        if (!o.json) process.stderr.write(`  sent; the hub checks it: ${PUSH_STEPS.join(' → ')}\n`)
+      },
+    })
+  } finally {
+    stop()
+  }
+  const { manifest: _manifest, lineage: _lineage, artifacts: _artifacts, ...registered } = view
+  if (o.json) return print(JSON.stringify(registered, null, 2))
+  print(`registered ${view.name}@${view.version} on ${o.hub} (model sha256 ${view.sha256.slice(0, 12)}…, ${view.size} bytes), signed with key ${view.signature.keyId} until ${new Date(view.signature.expiresAt).toISOString()}`)
 }
 
 function summary(r: ModelVersionRecord): Omit<ModelVersionRecord, 'manifest'> & { signature: ModelVersionRecord['manifest']['signature'] } {

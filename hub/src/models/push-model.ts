@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { sep } from 'node:path'
 import { readPackage, verifyPackageDigest } from '@edgefleet/models'
 import { selfTestFailures } from '@edgefleet/models/verify'
 import type { Manifest } from '@edgefleet/protocol'
@@ -18,6 +19,8 @@ export interface PushOptions {
   /** signature expiry, ms since the epoch (default: a year from now) */
   expiresAt?: number
   onStep?: (step: PushStep) => void
+  /** how messages name the package, e.g. "the uploaded package" (default: its directory); paths inside it are then given relative to it */
+  source?: string
   now?: () => number
 }
 
@@ -78,13 +81,12 @@ export async function pushModel(dir: string, o: PushOptions): Promise<ModelVersi
     try {
       await steps[step](state, o)
     } catch (err) {
-      const e = err as Error & { code?: string }
-      throw new HubError(isHubCode(e.code) ? e.code : 'HUB_MODEL_INVALID', `push ${dir} failed at step ${step}: ${e.message}`, { cause: err })
+      const e = err as Error
+      // the registry's own errors keep their codes (a version conflict, a store failure); the package's are invalid input
+      const code = err instanceof HubError ? err.code : step === 'store' ? 'HUB_STORE_FAILED' : 'HUB_MODEL_INVALID'
+      const detail = o.source === undefined ? e.message : e.message.replaceAll(`${dir}${sep}`, '').replaceAll(dir, o.source)
+      throw new HubError(code, `push ${o.source ?? dir} failed at step ${step}: ${detail}`, { cause: err })
     }
   }
   return state.record!
-}
-
-function isHubCode(code: string | undefined): code is 'HUB_MODEL_VERSION_EXISTS' | 'HUB_MODEL_VERSION_NOT_NEWER' | 'HUB_MODEL_INVALID' {
-  return code === 'HUB_MODEL_VERSION_EXISTS' || code === 'HUB_MODEL_VERSION_NOT_NEWER' || code === 'HUB_MODEL_INVALID'
 }

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import onnxProto from 'onnx-proto'
+import { shippedPackageDir } from '@edgefleet/models'
+import type { Manifest } from '@edgefleet/protocol'
+
+const { onnx } = onnxProto
+
+/** The same network with `model_version` set to `tag`: another file (another sha256), identical outputs. */
+export function retaggedOnnx(bytes: Uint8Array, tag: number): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes)
+  m.modelVersion = tag
+  return onnx.ModelProto.encode(m).finish()
+}
+
+/**
+ * The same network made slow on purpose: a chain of `depth` [width × width] MatMuls on the first hidden
+ * layer, reduced to one number per row, multiplied by 0 and added to the logits before the softmax. The
+ * outputs (and so the self-test vectors) are unchanged; each sample costs about depth × width² more
+ * multiply-adds. A "bad version" whose only fault is its latency.
+ */
+export function slowedOnnx(bytes: Uint8Array, o: { width: number; depth: number }): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes)
+  const g = m.graph!
+  const softmax = g.node!.find((n) => n.opType === 'Softmax')!
+  const logits = softmax.input![0]!
+  const first = g.node!.find((n) => n.opType === 'Relu')!.output![0]!
+  const hidden = Number(g.initializer!.find((t) => t.name === 'layer1_kernel')!.dims![0])
+  const constant = (name: string, dims: number[], value: number) => {
+    const n = dims.reduce((a, b) => a * b, 1)
+    const raw = new Uint8Array(n * 4)
+    const view = new DataView(raw.buffer)
+    for (let i = 0; i < n; i++) view.setFloat32(i * 4, value, true)
+    return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw }
+  }
+  const initializers = [constant('slow_in', [hidden, o.width], 1 / hidden), constant('slow_zero', [1], 0)]
+  const nodes = [{ opType: 'MatMul', input: [first, 'slow_in'], output: ['slow_0'], name: 'slow_in' }]
+  for (let i = 1; i <= o.depth; i++) {
+    initializers.push(constant(`slow_w${i}`, [o.width, o.width], 1 / o.width))
+    nodes.push({ opType: 'MatMul', input: [`slow_${i - 1}`, `slow_w${i}`], output: [`slow_${i}`], name: `slow_${i}` })
+  }
+  initializers.push({ name: 'slow_axes', dims: [1], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]) } as never)
+  nodes.push(
+    { opType: 'ReduceSum', input: [`slow_${o.depth}`, 'slow_axes'], output: ['slow_sum'], name: 'slow_sum' },
+    { opType: 'Mul', input: ['slow_sum', 'slow_zero'], output: ['slow_nothing'], name: 'slow_nothing' },
+    { opType: 'Add', input: [logits, 'slow_nothing'], output: ['slow_logits'], name: 'slow_logits' },
+  )
+  softmax.input![0] = 'slow_logits'
+  g.node!.splice(g.node!.indexOf(softmax), 0, ...nodes.map((n) => onnx.NodeProto.create(n)))
+  g.initializer!.push(...initializers.map((t) => onnx.TensorProto.create(t)))
+  return onnx.ModelProto.encode(m).finish()
+}
+
+/**
+ * A copy of the built gas-sensor package in `dir`, as `version`, its ONNX file changed by `onnxOf`
+ * (default: retagged, so each version is a distinct file) and the manifest's digest and size updated.
+ * Unsigned, like a package a trainer writes: the hub signs it on push.
+ */
+export function gasSensorVariant(dir: string, version: string, onnxOf?: (bytes: Uint8Array) => Uint8Array): string {
+  const out = join(dir, `gas-sensor-${version}`)
+  cpSync(shippedPackageDir('gas-sensor'), out, { recursive: true })
+  rmSync(join(out, '.build-stamp'), { force: true })
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest
+  const original = readFileSync(join(out, manifest.model.file))
+  const bytes = (onnxOf ?? ((b) => retaggedOnnx(b, Number(version.replace(/\D/g, '')))))(original)
+  writeFileSync(join(out, manifest.model.file), bytes)
+  const { signature: _unsigned, ...rest } = manifest
+  const next: Manifest = { ...rest, version, model: { ...manifest.model, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length } }
+  writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(next, null, 2)}\n`)
+  return out
+}
