@@ -7,6 +7,7 @@ import { registerDeviceCommands } from './device-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { registerHubCommand } from './hub-command.ts'
 import { registerModelCommands } from './model-commands.ts'
+import { registerRolloutCommands } from './rollout-commands.ts'
 import { HUB_VERSION } from '../version.ts'
 
 const program = new Command('edgefleet')
@@ -22,6 +23,7 @@ registerDeviceCommands(program)
 registerCredentialCommands(program)
 registerAlertCommands(program)
 registerModelCommands(program)
+registerRolloutCommands(program)
 
 // every subcommand reports its own usage errors with exit code 2
 for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)')

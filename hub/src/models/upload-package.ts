@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { MANIFEST_FILE, readPackage } from '@edgefleet/models'
 import { compile, MODEL_UPLOAD_PARTS, ModelVersionView, type ModelVersionView as View } from '@edgefleet/protocol'
-import { HubError, HubErrorCodes, type HubErrorCode } from '../errors.ts'
+import { apiUrl, refusal, unreachable } from '../cli/hub-api.ts'
 import { multipartForm } from './package-form.ts'
 
 export interface UploadOptions {
@@ -74,14 +74,7 @@ export async function uploadPackage(dir: string, o: UploadOptions): Promise<View
 
 /** `<hub>/api/v1/models`, whether or not the base URL ends with a slash or has a path. */
 export function modelsUrl(hubUrl: string): URL {
-  let base: URL
-  try {
-    base = new URL(hubUrl.endsWith('/') ? hubUrl : `${hubUrl}/`)
-  } catch (cause) {
-    throw new HubError('HUB_USAGE', `--hub ${JSON.stringify(hubUrl)} is not a URL: give the hub's REST address, e.g. http://127.0.0.1:8080`, { cause })
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new HubError('HUB_USAGE', `--hub ${hubUrl} must be an http:// or https:// URL (the hub's REST API, not its MQTT broker)`)
-  return new URL('api/v1/models', base)
+  return apiUrl(hubUrl, 'api/v1/models')
 }
 
 function readAnswer(res: IncomingMessage): Promise<string> {
@@ -95,31 +88,4 @@ function readAnswer(res: IncomingMessage): Promise<string> {
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     res.on('error', reject)
   })
-}
-
-/** The hub's error answer `{statusCode, code, error, message}` as a HubError with its code. */
-function refusal(status: number, body: string): HubError {
-  let answer: { code?: unknown; message?: unknown } = {}
-  try {
-    answer = JSON.parse(body) as typeof answer
-  } catch {
-    // not the hub's error shape: a proxy's page, say
-  }
-  const message = typeof answer.message === 'string' ? answer.message : `the hub answered HTTP ${status}: ${body.slice(0, 300)}`
-  return new HubError(isHubErrorCode(answer.code) ? answer.code : 'HUB_INTERNAL', message)
-}
-
-function isHubErrorCode(code: unknown): code is HubErrorCode {
-  return typeof code === 'string' && Object.hasOwn(HubErrorCodes, code)
-}
-
-function unreachable(url: URL, err: NodeJS.ErrnoException): HubError {
-  const closed = err.code === 'ECONNRESET' || err.code === 'EPIPE'
-  return new HubError(
-    'HUB_UNREACHABLE',
-    closed
-      ? `the hub at ${url.origin} closed the connection during the upload (${err.code}): check that it is running and that the package is within its upload limit`
-      : `cannot reach the hub at ${url.origin} (${err.code ?? err.message}): check --hub and that \`edgefleet hub\` is running there`,
-    { cause: err },
-  )
 }
