@@ -21,6 +21,18 @@ export interface SimDeviceOptions {
   latencyMs: number
 }
 
+/** A GET that retries connection failures (a loaded hub may reset a connection), like the agent's downloader. */
+export async function fetchRetrying(url: string, authorization?: string, attempts = 5): Promise<Response> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url, authorization ? { headers: { authorization } } : {})
+    } catch (err) {
+      if (i >= attempts) throw err
+      await new Promise((resolve) => setTimeout(resolve, 200 * i))
+    }
+  }
+}
+
 /** One simulated device; `activeAt` records when each version became active, for the benchmark. */
 export class SimDevice {
   readonly activeAt = new Map<string, number>()
@@ -62,8 +74,8 @@ export class SimDevice {
       this.publish('events', { v: 1, deviceId: this.o.id, seq: ++this.seq, ts: Date.now(), event: { type: 'deploy', generation: d.generation, ...(d.rolloutId ? { rolloutId: d.rolloutId } : {}), model: { name: t.name, version: t.version }, step, state, ...extra } })
     const auth = `Basic ${Buffer.from(`${this.o.id}:${this.o.secret}`).toString('base64')}`
     await event('download', 'started')
-    const manifest = await fetch(t.manifestUrl, { headers: { authorization: auth } })
-    const onnx = await fetch(t.url, { headers: { authorization: auth } })
+    const manifest = await fetchRetrying(t.manifestUrl, auth)
+    const onnx = await fetchRetrying(t.url, auth)
     if (!manifest.ok || !onnx.ok) return void (await event('download', 'failed', { code: 'AGENT_DOWNLOAD_FAILED', message: `HTTP ${manifest.status}/${onnx.status}` }))
     await manifest.arrayBuffer()
     const sha = createHash('sha256').update(new Uint8Array(await onnx.arrayBuffer())).digest('hex')

@@ -86,7 +86,9 @@ function push(version: string): string {
 }
 
 async function api<T>(httpUrl: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
+  const send = () => fetch(`${httpUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) })
+  // a GET may be retried when the connection fails (PUT desired is idempotent too)
+  const res = await send().catch(() => sleep(500).then(send))
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
   return res.json() as Promise<T>
 }

@@ -15,10 +15,11 @@ export function retaggedOnnx(bytes: Uint8Array, tag: number): Uint8Array {
 }
 
 /**
- * The same network made slow on purpose: a chain of `depth` [width × width] MatMuls on the first hidden
- * layer, reduced to one number per row, multiplied by 0 and added to the logits before the softmax. The
- * outputs (and so the self-test vectors) are unchanged; each sample costs about depth × width² more
- * multiply-adds. A "bad version" whose only fault is its latency.
+ * The same network made slow on purpose: the first hidden layer goes through `depth` MatMuls with one
+ * [width × width] matrix made at load time (ConstantOfShape, so the file stays small), is reduced to
+ * one number per row, multiplied by 0 and added to the logits before the softmax. The outputs (and so
+ * the self-test vectors) are unchanged; each sample costs about depth × width² more multiply-adds. A
+ * "bad version" whose only fault is its latency.
  */
 export function slowedOnnx(bytes: Uint8Array, o: { width: number; depth: number }): Uint8Array {
   const m = onnx.ModelProto.decode(bytes)
@@ -27,20 +28,25 @@ export function slowedOnnx(bytes: Uint8Array, o: { width: number; depth: number 
   const logits = softmax.input![0]!
   const first = g.node!.find((n) => n.opType === 'Relu')!.output![0]!
   const hidden = Number(g.initializer!.find((t) => t.name === 'layer1_kernel')!.dims![0])
-  const constant = (name: string, dims: number[], value: number) => {
-    const n = dims.reduce((a, b) => a * b, 1)
-    const raw = new Uint8Array(n * 4)
+  const int64s = (name: string, values: number[]) => {
+    const raw = new Uint8Array(values.length * 8)
     const view = new DataView(raw.buffer)
-    for (let i = 0; i < n; i++) view.setFloat32(i * 4, value, true)
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true))
+    return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw }
+  }
+  const floats = (name: string, dims: number[], value: number) => {
+    const raw = new Uint8Array(4)
+    new DataView(raw.buffer).setFloat32(0, value, true)
     return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw }
   }
-  const initializers = [constant('slow_in', [hidden, o.width], 1 / hidden), constant('slow_zero', [1], 0)]
-  const nodes = [{ opType: 'MatMul', input: [first, 'slow_in'], output: ['slow_0'], name: 'slow_in' }]
-  for (let i = 1; i <= o.depth; i++) {
-    initializers.push(constant(`slow_w${i}`, [o.width, o.width], 1 / o.width))
-    nodes.push({ opType: 'MatMul', input: [`slow_${i - 1}`, `slow_w${i}`], output: [`slow_${i}`], name: `slow_${i}` })
-  }
-  initializers.push({ name: 'slow_axes', dims: [1], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0]) } as never)
+  const fill = (name: string, shape: string, value: number) => ({
+    opType: 'ConstantOfShape', input: [shape], output: [name], name,
+    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: floats('', [1], value) }],
+  })
+  const initializers = [int64s('slow_in_shape', [hidden, o.width]), int64s('slow_w_shape', [o.width, o.width]), int64s('slow_axes', [1]), floats('slow_zero', [1], 0)]
+  const nodes: object[] = [fill('slow_in', 'slow_in_shape', 1 / hidden), fill('slow_w', 'slow_w_shape', 1 / o.width)]
+  nodes.push({ opType: 'MatMul', input: [first, 'slow_in'], output: ['slow_0'], name: 'slow_mm0' })
+  for (let i = 1; i <= o.depth; i++) nodes.push({ opType: 'MatMul', input: [`slow_${i - 1}`, 'slow_w'], output: [`slow_${i}`], name: `slow_mm${i}` })
   nodes.push(
     { opType: 'ReduceSum', input: [`slow_${o.depth}`, 'slow_axes'], output: ['slow_sum'], name: 'slow_sum' },
     { opType: 'Mul', input: ['slow_sum', 'slow_zero'], output: ['slow_nothing'], name: 'slow_nothing' },

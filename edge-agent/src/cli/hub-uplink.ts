@@ -1,7 +1,4 @@
-import type { DriftState, Manifest } from '@edgefleet/protocol'
-import type { BackendKind } from '../backends/backend.ts'
 import type { Logger } from '../errors.ts'
-import type { AgentStats } from '../pipeline/stats.ts'
 import type { PredictionSink } from '../sinks/sink.ts'
 import { HubLink, type UplinkFigures } from '../uplink/hub-link.ts'
 import { HubPredictionSink } from '../uplink/hub-sink.ts'
@@ -14,23 +11,8 @@ export interface HubUplink {
   sink: HubPredictionSink
 }
 
-/** Opens the link to the hub for `run`; status messages describe the model, backend, the run's counters and the drift state. */
-export async function openHubUplink(config: Readonly<RunConfig>, manifest: Manifest, backend: BackendKind, stats: AgentStats, logger: Logger, drift: () => DriftState | undefined = () => undefined): Promise<HubUplink> {
-  let sink: HubPredictionSink | undefined
-  let last = { predictions: 0, inferenceMs: 0 }
-  const describe = (): StatusDetails => {
-    const n = stats.predictions - last.predictions
-    const latencyMs = n > 0 ? (stats.inferenceMs - last.inferenceMs) / n : undefined
-    last = { predictions: stats.predictions, inferenceMs: stats.inferenceMs }
-    const driftState = drift()
-    return {
-      backend,
-      model: { name: manifest.name, version: manifest.version, sha256: manifest.model.sha256 },
-      counters: { predictions: stats.predictions, invalidReadings: stats.rejectedTotal - stats.dropped, droppedReadings: stats.dropped, errors: sink?.refused ?? 0 },
-      ...(latencyMs !== undefined ? { latencyMs } : {}),
-      ...(driftState ? { drift: driftState } : {}),
-    }
-  }
+/** Opens the link to the hub for `run`; `describe` says what each status message reports about the agent. */
+export async function openHubUplink(config: Readonly<RunConfig>, describe: () => StatusDetails, logger: Logger): Promise<HubUplink> {
   const link = await HubLink.create({
     url: config.hub!,
     deviceId: config.deviceId!,
@@ -43,31 +25,19 @@ export async function openHubUplink(config: Readonly<RunConfig>, manifest: Manif
     describe,
     logger,
   })
-  sink = new HubPredictionSink(link, { logger })
+  const sink = new HubPredictionSink(link, { logger })
   logger.info({ hub: config.hub, deviceId: config.deviceId }, 'sending predictions to the hub')
   return { link, sink }
 }
 
 /**
- * Closes the link at the end of a run: drains the outbox for up to --drain-timeout; a second
- * SIGINT/SIGTERM cuts the drain short (what is left is sent on the next run).
+ * Closes the link at the end of a run: drains the outbox for up to --drain-timeout, or until `cut`
+ * aborts (a second stop); what is left is sent on the next run.
  */
-export async function closeHubUplink(link: HubLink, logger: Logger): Promise<UplinkFigures> {
-  const cut = new AbortController()
-  const onSignal = (): void => {
-    logger.warn({}, 'stopping now: unsent messages stay in the outbox for the next run')
-    cut.abort()
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+export async function closeHubUplink(link: HubLink, logger: Logger, cut?: AbortSignal): Promise<UplinkFigures> {
   const { left } = link.figures()
   if (left > 0 && !link.failure) logger.info({ left, connected: link.connected }, 'readings done; sending what the outbox holds')
-  try {
-    return await link.close({ signal: cut.signal })
-  } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-  }
+  return link.close({ signal: cut })
 }
 
 /** Writes each batch to both sinks, hub first (so a printed prediction is already in the outbox). */

@@ -52,7 +52,7 @@ program
   .option('--hub <url>', 'also send predictions and status to the hub\'s MQTT broker, mqtt://host:1883 or ws://host:port/path (or $EDGEFLEET_HUB_URL); local output continues unless --format none')
   .option('--device-id <id>', 'this device\'s id on the hub (or $EDGEFLEET_DEVICE_ID)')
   .option('--secret <secret>', 'the device\'s secret for the hub; prefer $EDGEFLEET_DEVICE_SECRET or --config, as other users can see command lines')
-  .option('--state-dir <dir>', 'where the outbox of unsent messages and the message numbering live (default .edgefleet-agent/<device-id>)')
+  .option('--state-dir <dir>', 'where the outbox of unsent messages, the message numbering and the models the hub sent live (default .edgefleet-agent/<device-id>); a model activated there is served on start instead of --model')
   .option('--status-interval <s>', `seconds between status messages to the hub (default ${RUN_DEFAULTS.statusInterval})`, num)
   .option('--keepalive <s>', `MQTT keepalive with the hub, seconds (default ${RUN_DEFAULTS.keepalive}); the hub sees the device offline about 1.5× this after it vanishes`, num)
   .option('--outbox-max-mb <mb>', `bound on the on-disk outbox, MiB (default ${RUN_DEFAULTS.outboxMaxMb}); when full the oldest predictions are dropped first and counted`, num)
@@ -62,6 +62,8 @@ program
   .option('--drift-window-samples <n>', 'close each drift window after n readings (default: the model package\'s, see `info`)', num)
   .option('--drift-window-seconds <s>', 'or s seconds after its first reading, whichever comes first (default: the model package\'s, see `info`)', num)
   .option('--drift-out <file>', 'also write each drift window\'s summary to this JSONL file (with or without --hub)')
+  .option('--hub-public-key <file>', 'the hub\'s model-signing public key, PEM (or $EDGEFLEET_HUB_PUBLIC_KEY_FILE; `edgefleet device add` prints it): models the hub sends are activated only when signed with it')
+  .option('--max-model-mb <mb>', `largest model file the agent downloads from the hub, MiB (default ${RUN_DEFAULTS.maxModelMb})`, num)
   .option('--config <file>', 'JSON file with any of these settings (camelCase keys); flags override it')
   .addOption(new Option('--log-level <level>', `log level on stderr (default ${RUN_DEFAULTS.logLevel})`).choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
   .action(async (flags: Record<string, unknown>) => {

@@ -48,4 +48,9 @@ describe('loadRunConfig', () => {
     expect(c).toMatchObject({ driftWindowSamples: 50, driftWindowSeconds: 5, driftOut: 'drift.jsonl' })
     expect(() => loadRunConfig({ model: 'm', csv: ['a'], driftWindowSamples: 0, driftWindowSeconds: 1.5 }, {})).toThrow(/--drift-window-samples[\s\S]*--drift-window-seconds/)
   })
+  it('takes the hub public key file from the environment, and bounds model downloads at 256 MiB by default', () => {
+    const c = loadRunConfig({ model: 'm', csv: ['a'] }, { EDGEFLEET_HUB_PUBLIC_KEY_FILE: '/etc/edgefleet/hub.pub' })
+    expect(c).toMatchObject({ hubPublicKey: '/etc/edgefleet/hub.pub', maxModelMb: 256 })
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], maxModelMb: 0 }, {})).toThrow(/--max-model-mb/)
+  })
 })

@@ -59,6 +59,10 @@ export const RunConfigSchema = Type.Object(
     driftWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
     /** also write each drift window's summary (a protocol `DriftSummary`) as a line of this JSONL file */
     driftOut: Type.Optional(Type.String({ minLength: 1 })),
+    /** the hub's model-signing public key (PEM file): without it every desired state is refused */
+    hubPublicKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** the largest model file the agent downloads, MiB */
+    maxModelMb: Type.Number({ exclusiveMinimum: 0, maximum: 4096 }),
   },
   { additionalProperties: false },
 )
@@ -85,6 +89,7 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
   keepalive: 30,
   outboxMaxMb: 64,
   drainTimeout: 5,
+  maxModelMb: 256,
 }
 
 /** Environment variables read by `run` (lower precedence than flags). */
@@ -98,6 +103,7 @@ export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
   hub: 'EDGEFLEET_HUB_URL',
   deviceId: 'EDGEFLEET_DEVICE_ID',
   secret: 'EDGEFLEET_DEVICE_SECRET',
+  hubPublicKey: 'EDGEFLEET_HUB_PUBLIC_KEY_FILE',
 }
 
 const check = Compile(RunConfigSchema)

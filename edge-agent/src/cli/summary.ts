@@ -15,6 +15,7 @@ export function formatSummary(stats: AgentStats, model: string, backend: string)
     // sources are keyed by full path; people read the file name
     lines.push(`  ${name.replace(/^(\w+:).*[\\/]/, '$1')}: ${s.readings} readings${accuracy}`)
   }
+  if (stats.failedReadings > 0) lines.push(`  ${stats.failedReadings} reading(s) not predicted: the model failed on their batch (MODEL_OUTPUT_INVALID)`)
   if (stats.rejectedTotal > 0) {
     lines.push(`  rejected ${stats.rejectedTotal} reading(s): ${[...stats.rejected].map(([code, n]) => `${code} ×${n}`).join(', ')}`)
   }

@@ -1,12 +1,18 @@
-import type { Logger } from '../errors.ts'
+import { AgentError, silentLogger, type Logger } from '../errors.ts'
 import type { TabularModel } from '../model/tabular.ts'
 import type { AgentPrediction, PredictionSink } from '../sinks/sink.ts'
 import type { Rejection, Source, SourceRecord } from '../sources/source.ts'
 import { BoundedQueue } from './bounded-queue.ts'
+import { allFinite } from './model-health.ts'
+import { fixedModel, ModelSlot, type ServedModel } from './model-slot.ts'
+import { runShadow } from './shadow.ts'
 import { AgentStats, type SourceStats } from './stats.ts'
 
 export interface PipelineOptions {
-  model: TabularModel
+  /** a fixed model (the caller owns its session)… */
+  model?: TabularModel
+  /** …or a slot whose model can be replaced between batches (model activation) */
+  slot?: ModelSlot
   /** run one after another, in order (files replay in sequence) */
   sources: readonly Source[]
   sink: PredictionSink
@@ -30,12 +36,20 @@ interface Queued extends SourceRecord {
   source: string
 }
 
+/** How many failed inference runs are logged one by one before the rest are only counted. */
+const LOGGED_INFERENCE_ERRORS = 10
+
 /**
  * source(s) → bounded queue → micro-batches (up to N readings or T ms) → one session.run per batch
  * → sink. Resolves with the stats when every source has ended (or the signal aborted) and the
- * queue has drained: nothing accepted is lost on a clean stop.
+ * queue has drained: nothing accepted is lost on a clean stop. Each batch runs on the slot's model
+ * of the moment, so a model swapped in takes over at a batch boundary. A run that throws or
+ * outputs NaN/Infinity is counted (model health, `stats.failedReadings`) and the pipeline goes on.
  */
 export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
+  const slot = o.slot ?? (o.model ? new ModelSlot(fixedModel(o.model)) : undefined)
+  if (!slot) throw new AgentError('AGENT_USAGE', 'runPipeline needs a model or a slot')
+  const logger = o.logger ?? silentLogger
   const batchSize = o.batchSize ?? 64
   const batchWaitMs = o.batchWaitMs ?? 5
   const stats = o.stats ?? new AgentStats()
@@ -48,7 +62,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
         if (signal.aborted) break
         const name = source.name
         await source.run({
-          features: o.model.features,
+          features: slot.features,
           push: (r) => queue.push(tag(r, name)),
           tryPush: (r) => queue.tryPush(tag(r, name)),
           reject: (r) => {
@@ -72,44 +86,84 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
     }
   }
 
+  let failedRuns = 0
+  const failed = (served: ServedModel, rows: number, message: string): void => {
+    served.health.recordError(rows)
+    stats.failedReadings += rows
+    stats.readings += rows
+    if (++failedRuns <= LOGGED_INFERENCE_ERRORS) logger.error({ code: 'MODEL_OUTPUT_INVALID', model: `${served.ref.name}@${served.ref.version}`, readings: rows }, `inference failed, the batch's readings are counted as failed: ${message}`)
+    if (failedRuns === LOGGED_INFERENCE_ERRORS) logger.error({ code: 'MODEL_OUTPUT_INVALID' }, 'further inference failures are counted, not logged')
+  }
+
   const consumeAll = async (): Promise<void> => {
-    const buffer = o.model.allocate(batchSize)
-    const model = { name: o.model.manifest.name, version: o.model.manifest.version }
+    let buffer: Float32Array | undefined
+    let bufferFor: ServedModel | undefined
+    let model = { name: '', version: '' }
     for (;;) {
       // a full batch waiting in the queue is taken without a round trip through the event loop
       const batch = queue.length >= batchSize ? queue.takeNow(batchSize) : await queue.take(batchSize, batchWaitMs)
       if (batch.length === 0) return
-      for (let i = 0; i < batch.length; i++) o.model.put(batch[i]!.values, buffer, i)
-      const t0 = performance.now()
-      const output = await o.model.run(buffer, batch.length)
-      const elapsed = performance.now() - t0
-      const latencyMs = elapsed / batch.length
-      stats.inferenceMs += elapsed
-      stats.batches++
-      const predictions = new Array<AgentPrediction>(batch.length)
-      let sourceName: string | undefined
-      let source: SourceStats | undefined
-      for (let i = 0; i < batch.length; i++) {
-        const r = batch[i]!
-        const p: AgentPrediction = { id: r.id, ts: r.ts, latencyMs }
-        o.model.read(output, i, p, o.scores)
-        if (r.source !== sourceName) {
-          sourceName = r.source
-          source = stats.source(r.source)
+      const served = slot.acquire()
+      try {
+        if (served !== bufferFor) {
+          buffer = served.model.allocate(batchSize)
+          bufferFor = served
+          model = { name: served.ref.name, version: served.ref.version }
         }
-        source!.readings++
-        if (r.actual !== undefined) {
-          p.actual = r.actual
-          source!.labelled++
-          if (r.actual === p.label) source!.correct++
+        for (let i = 0; i < batch.length; i++) served.model.put(batch[i]!.values, buffer!, i)
+        const t0 = performance.now()
+        let output: { data: Float32Array; width: number }
+        try {
+          output = await served.model.run(buffer!, batch.length)
+        } catch (err) {
+          failed(served, batch.length, (err as Error).message)
+          continue
         }
-        predictions[i] = p
+        const elapsed = performance.now() - t0
+        if (!allFinite(output.data)) {
+          failed(served, batch.length, 'the model output NaN or Infinity')
+          continue
+        }
+        served.health.recordRun(elapsed, batch.length)
+        const latencyMs = elapsed / batch.length
+        stats.inferenceMs += elapsed
+        stats.batches++
+        const predictions = new Array<AgentPrediction>(batch.length)
+        let sourceName: string | undefined
+        let source: SourceStats | undefined
+        for (let i = 0; i < batch.length; i++) {
+          const r = batch[i]!
+          const p: AgentPrediction = { id: r.id, ts: r.ts, latencyMs }
+          served.model.read(output, i, p, o.scores)
+          if (r.source !== sourceName) {
+            sourceName = r.source
+            source = stats.source(r.source)
+          }
+          source!.readings++
+          if (r.actual !== undefined) {
+            p.actual = r.actual
+            source!.labelled++
+            if (r.actual === p.label) source!.correct++
+          }
+          predictions[i] = p
+        }
+        stats.readings += batch.length
+        stats.predictions += batch.length
+        served.observe?.(batch, output)
+        o.observe?.(batch, output)
+        const written = o.sink.write(predictions, model)
+        if (written) await written
+        const shadow = slot.acquireShadow()
+        if (shadow) {
+          try {
+            await runShadow(shadow, batch, served.model, output)
+          } finally {
+            slot.release(shadow.served)
+          }
+        }
+      } finally {
+        slot.release(served)
       }
-      stats.readings += batch.length
-      stats.predictions += batch.length
-      o.observe?.(batch, output)
-      const written = o.sink.write(predictions, model)
-      if (written) await written
     }
   }
 

@@ -12,6 +12,8 @@ export class AgentStats {
   readings = 0
   predictions = 0
   batches = 0
+  /** readings of batches whose inference failed (threw, or output NaN/Infinity): read, but not predicted */
+  failedReadings = 0
   /** wall time inside session.run, ms */
   inferenceMs = 0
   readonly rejected = new Map<Rejection['code'], number>()
@@ -44,6 +46,7 @@ export class AgentStats {
     return {
       readings: this.readings,
       predictions: this.predictions,
+      ...(this.failedReadings > 0 ? { failedReadings: this.failedReadings } : {}),
       batches: this.batches,
       rejected: Object.fromEntries(this.rejected),
       elapsedS: round(elapsedS, 3),

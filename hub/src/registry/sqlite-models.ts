@@ -14,8 +14,16 @@ interface VersionRow {
   created_at: number
 }
 
-/** The model tables of the SQLite registry (migration 1); the registry delegates to it. */
+/** Versions kept parsed in memory: a manifest is up to a few MB of JSON, and every device download reads one. */
+const CACHED_VERSIONS = 64
+
+/**
+ * The model tables of the SQLite registry (migration 1); the registry delegates to it. A registered
+ * version never changes, so the versions read most recently are kept parsed (callers must not mutate them).
+ */
 export class SqliteModels implements ModelStore {
+  private readonly cache = new Map<string, ModelVersionRecord>()
+
   constructor(private readonly q: SqliteStatements) {}
 
   async addModelVersion(r: ModelVersionRecord): Promise<void> {
@@ -35,8 +43,20 @@ export class SqliteModels implements ModelStore {
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersionRecord | null> {
+    const key = `${name}@${version}`
+    const cached = this.cache.get(key)
+    if (cached) {
+      // most recently used last: the first key is the one to evict
+      this.cache.delete(key)
+      this.cache.set(key, cached)
+      return cached
+    }
     const row = this.q.exec(() => this.q.stmt('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as VersionRow | undefined)
-    return row ? fromRow(row) : null
+    if (!row) return null
+    const record = fromRow(row)
+    this.cache.set(key, record)
+    if (this.cache.size > CACHED_VERSIONS) this.cache.delete(this.cache.keys().next().value!)
+    return record
   }
 
   async listModelVersions(name?: string): Promise<ModelVersionRecord[]> {

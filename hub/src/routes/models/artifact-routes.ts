@@ -34,6 +34,8 @@ const description = 'A device authenticates with HTTP Basic `<device id>:<secret
 export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesOptions> = async (app, o) => {
   /** the device a request authenticated as (absent for an operator) */
   const devices = new WeakMap<FastifyRequest, string>()
+  /** serialised manifests, by the registry's (cached, immutable) record */
+  const manifests = new WeakMap<ModelVersionRecord, { text: string; bytes: number; etag: string }>()
 
   // onRequest: who is asking, before anything else is looked at
   const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -111,12 +113,19 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesOptions> = 
     preHandler: authorize,
     schema: { tags: ['models'], summary: 'Download a version\'s manifest, signed by the hub', description, params: ModelVersionParams, response: { 200: ManifestText, ...errors } },
     handler: async (request, reply) => {
-      const text = JSON.stringify((await registered(request.params)).manifest)
+      const record = await registered(request.params)
+      let manifest = manifests.get(record)
+      if (!manifest) {
+        // a fleet downloads the same (immutable) manifest once per device: serialise and hash it once
+        const text = JSON.stringify(record.manifest)
+        manifest = { text, bytes: Buffer.byteLength(text), etag: `"${createHash('sha256').update(text).digest('hex')}"` }
+        manifests.set(record, manifest)
+      }
       void reply
         .header('content-type', 'application/json; charset=utf-8')
-        .header('etag', `"${createHash('sha256').update(text).digest('hex')}"`)
-        .header('content-length', Buffer.byteLength(text))
-      return reply.send(request.method === 'HEAD' ? undefined : text)
+        .header('etag', manifest.etag)
+        .header('content-length', manifest.bytes)
+      return reply.send(request.method === 'HEAD' ? undefined : manifest.text)
     },
   })
 }
