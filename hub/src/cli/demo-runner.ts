@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { dataPaths, REPO_ROOT, requireDataPath, resolveDataDir } from '@edgefleet/models'
+import { dataPaths, REPO_ROOT, requireDataPath, resolveDataDir, shippedPackageDir } from '@edgefleet/models'
 import type { HubConfig } from '../config.ts'
+import { ModelBlobs } from '../models/model-blobs.ts'
+import { pushModel } from '../models/push-model.ts'
+import { hubPaths } from '../paths.ts'
 import type { DemoOptions } from './demo-command.ts'
 import { startHub, untilSignal, type RunningHub } from './hub-server.ts'
 
@@ -32,6 +35,9 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
       const secret = existing ? await registry.rotateDeviceSecret(id) : (await registry.addDevice(id, { site: 'demo', slot: String(i) })).secret
       devices.push({ id, secret })
     }
+    // the agents start on the shipped version: registered, a rollout can go back to it
+    await pushModel(shippedPackageDir('gas-sensor'), { registry, blobs: new ModelBlobs(hubPaths(config.dataDir).models), keys: hub.app.signingKeys })
+      .catch((err: { code?: string }) => { if (err.code !== 'HUB_MODEL_VERSION_EXISTS' && err.code !== 'HUB_MODEL_VERSION_NOT_NEWER') throw err })
     const token = await freshCredential(hub, 'operator', DEMO_TOKEN)
     const subscriber = await freshCredential(hub, 'subscriber', DEMO_SUBSCRIBER)
 
@@ -47,6 +53,8 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         // one process per agent (node with tsx's loader), so stopping it stops the agent itself
         '--import', 'tsx', join(REPO_ROOT, 'edge-agent/src/cli/main.ts'), 'run', '--model', 'gas-sensor',
         '--hub', hub.mqttUrl, '--device-id', device.id, '--state-dir', join(config.dataDir, 'agents', device.id),
+        // the key that proves a rollout's models come from this hub
+        '--hub-public-key', join(hubPaths(config.dataDir).keys, 'model-signing.pub'),
         '--columns', 'gas,concentration,*', '--label-column', 'gas', '--rate', String(o.rate), '--format', 'none',
         // the demo prints each device's drift state and every alert itself; agents only report errors
         '--log-level', 'error',
@@ -68,6 +76,8 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         `             curl -H 'Authorization: Bearer ${token}' ${hub.httpUrl}/api/v1/devices\n` +
         `  MQTT       ${hub.mqttUrl}   (WebSocket ${hub.wsUrl})\n` +
         `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/drift/#' -v\n` +
+        `  rollouts   EDGEFLEET_TOKEN=${token} EDGEFLEET_HUB_API=${hub.httpUrl} pnpm edgefleet rollout create --model gas-sensor@<version> --waves 34,67,100 --soak 30s --wait\n` +
+        `             (register the version first: pnpm edgefleet model push <package-dir> --hub ${hub.httpUrl})\n` +
         `  dashboard  arrives with the Dashboard issue (${hub.httpUrl}/)\n` +
         `  data       ${config.dataDir}\nCtrl-C stops everything.\n\n`,
     )

@@ -18,7 +18,7 @@ export interface RolloutsOptions {
  * before the stores close.
  */
 export const rolloutsPlugin = fp<RolloutsOptions>(async (app, o) => {
-  const engine = new RolloutEngine({ registry: app.registry, desired: app.desired, health: app.deviceHealth, logger: app.log, tickMs: o.tickMs })
+  const engine = new RolloutEngine({ registry: app.registry, desired: app.desired, health: app.deviceHealth, telemetry: app.telemetry, logger: app.log, tickMs: o.tickMs })
   app.decorate('rollouts', engine)
   app.addHook('preClose', async () => engine.close())
 }, { name: 'rollouts', dependencies: ['stores', 'desired', 'device-health'] })

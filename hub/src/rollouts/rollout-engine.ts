@@ -9,7 +9,9 @@ import {
   abort, createRollout, FINAL_STATES, pause, resume, rollback, step, RolloutPolicyError,
   type Rollout, type RolloutAction, type RolloutFacts, type RolloutSpec, type StepResult,
 } from './policy/index.ts'
-import { rolloutFacts, type Baseline } from './rollout-facts.ts'
+import type { TelemetryStore } from '../telemetry/telemetry-store.ts'
+import { ConfidenceReader } from './confidence.ts'
+import { activeSince, rolloutFacts, type Baseline } from './rollout-facts.ts'
 
 /** A rollout as stored: the machine's state and the engine's baselines. */
 export interface StoredRollout {
@@ -21,6 +23,8 @@ export interface RolloutEngineOptions {
   registry: RegistryStore
   desired: DesiredService
   health: DeviceHealth
+  /** stored predictions: the confidence-drop gate compares each device's mean confidence before and after */
+  telemetry: TelemetryStore
   logger: FastifyBaseLogger
   /** how often running rollouts are stepped, ms (default 1000) */
   tickMs?: number
@@ -41,9 +45,11 @@ export class RolloutEngine {
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
+  private readonly confidence: ConfidenceReader
 
   constructor(private readonly o: RolloutEngineOptions) {
     this.now = o.now ?? Date.now
+    this.confidence = new ConfidenceReader(o.telemetry, this.now)
   }
 
   start(): void {
@@ -114,7 +120,8 @@ export class RolloutEngine {
     const [devices, deployments, openAlerts] = await Promise.all([
       this.o.registry.listDevices(), this.o.registry.listDeployments({ rolloutId: r.id }), this.o.registry.openAlerts(),
     ])
-    return rolloutFacts(r, { devices, deployments, openAlerts, health: (id) => this.o.health.get(id), baselines: stored.baselines })
+    await this.confidence.refresh(activeSince(r, deployments)).catch((err: Error) => this.o.logger.warn({ rollout: r.id, err: err.message }, 'cannot read confidences from telemetry; the confidence gate waits'))
+    return rolloutFacts(r, { devices, deployments, openAlerts, health: (id) => this.o.health.get(id), baselines: stored.baselines, confidenceSince: (id) => this.confidence.since(id) })
   }
 
   /** Steps every unfinished rollout once. */
@@ -144,7 +151,7 @@ export class RolloutEngine {
         this.o.logger.info({ rollout: r.id, event: a.event }, a.message)
       } else if (a.type === 'assign') {
         for (const id of a.deviceIds) {
-          s.baselines[id] ??= this.baseline(id, r.model.name)
+          s.baselines[id] ??= await this.baseline(id, r.model.name)
           await this.o.desired.assign(id, a.role === 'active' ? { active: record, rollback: false, rolloutId: r.id } : { shadow: record, rolloutId: r.id })
         }
       } else if (a.type === 'clear-shadow') {
@@ -166,11 +173,12 @@ export class RolloutEngine {
     await this.o.desired.assign(id, { active: previous, shadow: null, rollback: true, rolloutId: r.id })
   }
 
-  private baseline(id: string, model: string): Baseline {
+  private async baseline(id: string, model: string): Promise<Baseline> {
     const h = this.o.health.get(id)
     const running = h?.model && h.model.name === model ? h.model : null
     const latency = h?.latencyP95Ms ?? h?.latencyMs
-    return { version: running?.version ?? null, sha256: running?.sha256 ?? null, ...(latency !== undefined ? { latencyP95Ms: latency } : {}) }
+    const confidence = await this.confidence.before(id, this.now()).catch(() => null)
+    return { version: running?.version ?? null, sha256: running?.sha256 ?? null, confidence, ...(latency !== undefined ? { latencyP95Ms: latency } : {}) }
   }
 
   /** The version most targeted devices of the model run now (for people: "from 1.0.0 to 1.1.0"). */

@@ -8,9 +8,18 @@ import type { Assignment, DeviceObservation, FleetDevice, Rollout, RolloutFacts 
 export interface Baseline {
   /** the device's latency p95 (or mean, when it reports no p95) with the model it ran before, ms */
   latencyP95Ms?: number
+  /** its mean top-class confidence in the 10 minutes before, 0–1 (null: no predictions with a confidence) */
+  confidence?: number | null
   /** the version and digest it ran before, to roll back to */
   version: string | null
   sha256: string | null
+}
+
+/** When each device reported the candidate active (the device's clock), from its deploy reports. */
+export function activeSince(r: Rollout, deployments: readonly DeploymentRecord[]): { id: string; since: number }[] {
+  return deployments
+    .filter((d) => d.role === 'active' && d.step === 'active' && d.state === 'succeeded' && d.model.name === r.model.name && d.model.version === r.model.version && r.assignments[d.deviceId]?.role === 'active')
+    .map((d) => ({ id: d.deviceId, since: d.ts }))
 }
 
 /** Everything the facts are made from, read once per engine tick. */
@@ -21,6 +30,8 @@ export interface FactSources {
   deployments: readonly DeploymentRecord[]
   openAlerts: readonly Alert[]
   baselines: Readonly<Record<string, Baseline>>
+  /** a device's mean confidence since it reported the candidate active (null: not known yet) */
+  confidenceSince?: (deviceId: string) => number | null
 }
 
 /** The devices as the rollout machine sees them, and an observation of every assigned device. */
@@ -37,7 +48,10 @@ export function rolloutFacts(r: Rollout, s: FactSources): RolloutFacts {
     if (a.scope === 'device' && a.deviceId && a.model.name === r.model.name && a.model.version === r.model.version) alerts.set(a.deviceId, (alerts.get(a.deviceId) ?? 0) + 1)
   }
   const observations = Object.entries(r.assignments).map(([id, a]) =>
-    observe(r, id, a, { health: s.health(id), report: reports.get(`${id}/${a.role}`), online: online.get(id) ?? false, driftAlerts: alerts.get(id) ?? 0, baseline: s.baselines[id] }))
+    observe(r, id, a, {
+      health: s.health(id), report: reports.get(`${id}/${a.role}`), online: online.get(id) ?? false, driftAlerts: alerts.get(id) ?? 0,
+      baseline: s.baselines[id], confidence: s.confidenceSince?.(id) ?? null,
+    }))
   return { devices, observations }
 }
 
@@ -47,6 +61,8 @@ interface DeviceSources {
   online: boolean
   driftAlerts: number
   baseline: Baseline | undefined
+  /** mean confidence since the device reported the candidate active */
+  confidence: number | null
 }
 
 /**
@@ -74,6 +90,10 @@ export function observe(r: Rollout, id: string, a: Assignment, s: DeviceSources)
       const after = h.latencyP95Ms ?? h.latencyMs
       if (after !== undefined) o.latencyP95AfterMs = after
       o.driftAlerts = s.driftAlerts
+      if (s.baseline?.confidence != null && s.confidence !== null) {
+        o.confidenceBefore = s.baseline.confidence
+        o.confidenceAfter = s.confidence
+      }
     } else if (h.shadow) {
       o.shadow = { samples: h.shadow.samples, ...(h.shadow.agreement !== undefined ? { agreement: h.shadow.agreement } : {}), ...(h.shadow.latencyMs !== undefined ? { latencyP95Ms: h.shadow.latencyMs } : {}) }
     }

@@ -54,7 +54,8 @@ async function devicesFollow(latency: (version: string) => number): Promise<stri
     const d = running.get(id)!
     if (!want?.active || want.active.version === d.version) continue
     const event = { type: 'deploy', generation: want.generation, rolloutId: want.rolloutId, model: { name: 'gas-sensor', version: want.active.version }, step: 'active', state: 'succeeded' }
-    await app.ingest.handle(id, 'events', JSON.stringify({ v: 1, deviceId: id, seq: ++d.seq, ts: Date.now(), event }))
+    // reported a second ago: what the device predicted since then was made by the new version
+    await app.ingest.handle(id, 'events', JSON.stringify({ v: 1, deviceId: id, seq: ++d.seq, ts: Date.now() - 1000, event }))
     running.set(id, { ...d, version: want.active.version, sha256: want.active.sha256 })
     await status(id, latency(want.active.version))
     moved.push(id)
@@ -123,6 +124,26 @@ describe('rollouts (REST + engine)', { timeout: 120_000 }, () => {
     expect(updated.length).toBeGreaterThan(0)
     for (const d of updated) expect(d!.desired).toMatchObject({ rollback: true, active: { version: '1.0.0', rollbackSignature: expect.any(Object) } })
     expect(await Promise.all(DEVICES.filter((id) => !north.includes(id)).map((id) => app.registry.getDesired(id)))).toEqual(Array(10).fill(null))
+  })
+
+  it('aborts a version whose predictions are markedly less confident than its predecessor\'s on the same devices', async () => {
+    await register('1.1.0')
+    /** 20 predictions at `confidence`, stamped `ts`, from the version the device runs */
+    const predict = async (id: string, confidence: number, ts: number) => {
+      const d = running.get(id)!
+      const items = Array.from({ length: 20 }, (_, i) => ({ id: `${id}-${ts}-${i}`, ts: ts + i, latencyMs: 0.01, label: 'ethanol', confidence }))
+      await app.ingest.handle(id, 'pred', JSON.stringify({ v: 1, deviceId: id, seq: ++d.seq, ts: ts + 20, model: { name: 'gas-sensor', version: d.version }, items }))
+    }
+    for (const id of DEVICES) await predict(id, 0.95, Date.now() - 60_000)
+    const r = (await call({ method: 'POST', url: '/api/v1/rollouts', payload: { model: 'gas-sensor@1.1.0', target: 'all', waves: '50,100', soak: '0s', maxConfidenceDrop: '10%' } })).json() as RolloutView
+    for (let round = 0; round < 5; round++) {
+      for (const id of await devicesFollow(() => 0.01)) await predict(id, 0.6, Date.now() - 500)
+      await app.rollouts.tick()
+    }
+    const aborted = (await call({ url: `/api/v1/rollouts/${r.id}` })).json() as RolloutView
+    expect(aborted.state).toBe('aborted')
+    expect(aborted.reason).toMatch(/confidence/)
+    expect([...running.values()].every((d) => d.version === '1.0.0')).toBe(true)
   })
 
   it('keeps its state across a hub restart, refuses a second rollout of the model, and obeys pause, resume and abort', async () => {
