@@ -6,7 +6,7 @@ import { HubError } from '../errors.ts'
 import type { RolloutRow } from '../registry/deployment-store.ts'
 import type { RegistryStore } from '../registry/registry-store.ts'
 import {
-  abort, createRollout, FINAL_STATES, pause, resume, rollback, step, RolloutPolicyError,
+  abort, createRollout, FINAL_STATES, pause, resume, rollback, step,
   type Rollout, type RolloutAction, type RolloutFacts, type RolloutSpec, type StepResult,
 } from './policy/index.ts'
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts'
@@ -74,12 +74,7 @@ export class RolloutEngine {
       if (running) throw new HubError('HUB_ROLLOUT_CONFLICT', `rollout ${running.id} of ${name}@${running.version} is ${running.state}: abort it (edgefleet rollout abort ${running.id}) or wait for it to finish`)
       const now = this.now()
       const id = `${name}-${version}-${randomBytes(3).toString('hex')}`
-      let rollout: Rollout
-      try {
-        rollout = createRollout({ ...spec, id, previousVersion: await this.commonVersion(name) }, now)
-      } catch (err) {
-        throw err instanceof RolloutPolicyError ? new HubError('HUB_USAGE', err.message, { cause: err }) : err
-      }
+      const rollout = createRollout({ ...spec, id, previousVersion: await this.commonVersion(name) }, now)
       const stored: StoredRollout = { rollout, baselines: {} }
       await this.save(stored, now)
       this.o.logger.info({ rollout: id, by }, `rollout created: ${rollout.history[0]!.message}`)
@@ -91,12 +86,7 @@ export class RolloutEngine {
   command(id: string, command: RolloutCommand, reason: string | undefined, by: string | null): Promise<StoredRollout> {
     return this.serial(async () => {
       const stored = await this.load(id)
-      let result: StepResult
-      try {
-        result = COMMANDS[command](stored.rollout, this.now(), reason ?? `${command === 'rollback' ? 'rolled back' : `${command}d`} by ${by ?? 'an operator'}`)
-      } catch (err) {
-        throw err instanceof RolloutPolicyError ? new HubError('HUB_ROLLOUT_STATE', err.message, { cause: err }) : err
-      }
+      const result = COMMANDS[command](stored.rollout, this.now(), reason ?? `${command === 'rollback' ? 'rolled back' : `${command}d`} by ${by ?? 'an operator'}`)
       this.o.logger.info({ rollout: id, command, by }, `rollout ${command}`)
       const next = { ...stored, rollout: result.rollout }
       await this.carryOut(next, result.actions)

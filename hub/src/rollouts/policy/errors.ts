@@ -1,29 +1,18 @@
-/**
- * Codes of the rollout policy's errors; stable, never renamed. The HTTP status is for routes that surface
- * them (the hub's error handler reads `statusCode` and `code`).
- */
-export const RolloutPolicyErrorCodes = {
-  /** a CLI string or a spec the policy cannot use; the message says what to write instead */
-  HUB_USAGE: 400,
-  /** a transition the rollout's state does not allow, e.g. resuming a completed rollout */
-  HUB_ROLLOUT_STATE_CONFLICT: 409,
-} as const
+import { HubError } from '../../errors.ts'
 
-export type RolloutPolicyErrorCode = keyof typeof RolloutPolicyErrorCodes
+/** The codes the rollout policy raises: a spec or CLI string it cannot use, or a transition the rollout's state forbids. */
+export type RolloutPolicyErrorCode = 'HUB_USAGE' | 'HUB_ROLLOUT_STATE'
 
-/** Every error the rollout policy raises: a stable code, an HTTP status, and a message that says what to do next. */
-export class RolloutPolicyError extends Error {
-  override readonly name = 'RolloutPolicyError'
-  readonly statusCode: number
+/** A HubError from the rollout policy, with each problem on its own (a `HUB_USAGE` error may list several). */
+export class RolloutPolicyError extends HubError {
   constructor(
-    readonly code: RolloutPolicyErrorCode,
+    code: RolloutPolicyErrorCode,
     message: string,
-    /** each problem on its own, self-explanatory (a `HUB_USAGE` error may list several) */
+    /** each problem on its own, self-explanatory */
     readonly problems: readonly string[] = [message],
     options?: { cause?: unknown },
   ) {
-    super(message, options)
-    this.statusCode = RolloutPolicyErrorCodes[code]
+    super(code, message, options)
   }
 }
 

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { RolloutPolicyError } from './errors.ts'
+import { usageMessage } from '../../test-support/policy-usage.ts'
 import { DEFAULT_GATES, parseGateFlags, validateGates } from './gate-config.ts'
 
-function usage(f: () => unknown): string {
-  try {
-    f()
-  } catch (err) {
-    expect(err).toBeInstanceOf(RolloutPolicyError)
-    expect((err as RolloutPolicyError).code).toBe('HUB_USAGE')
-    return (err as Error).message
-  }
-  throw new Error('did not throw')
-}
+const usage = usageMessage
 
 describe('DEFAULT_GATES', () => {
   it('are documented values, frozen', () => {

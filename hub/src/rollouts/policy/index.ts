@@ -2,7 +2,7 @@
  * The pure policy of health-gated model rollouts: targets, waves, gates and the rollout state machine. No I/O,
  * no timers, no clock but a `now` argument; the engine adapts it to stores, MQTT and REST.
  */
-export { RolloutPolicyError, RolloutPolicyErrorCodes, type RolloutPolicyErrorCode } from './errors.ts'
+export { RolloutPolicyError, type RolloutPolicyErrorCode } from './errors.ts'
 export { parseTarget, formatTarget, matchesTarget, MAX_TARGET_IDS, type RolloutTarget, type TargetDevice } from './target.ts'
 export {
   parseWaves,

@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { RolloutPolicyError } from './errors.ts'
+import { usageMessage } from '../../test-support/policy-usage.ts'
 import { DEFAULT_GATES } from './gate-config.ts'
 import { createRollout, parseModelRef, parseRolloutFlags, ROLLOUT_DEFAULTS } from './rollout-spec.ts'
 
 const T0 = 1_700_000_000_000
 const base = { id: 'r-1', model: { name: 'detector', version: '2.0.0' }, target: { kind: 'all' } as const }
 
-function usage(f: () => unknown): string {
-  try {
-    f()
-  } catch (err) {
-    expect(err).toBeInstanceOf(RolloutPolicyError)
-    expect((err as RolloutPolicyError).code).toBe('HUB_USAGE')
-    return (err as Error).message
-  }
-  throw new Error('did not throw')
-}
+const usage = usageMessage
 
 describe('createRollout', () => {
   it('fills in the documented defaults and starts rolling at wave 0 with nothing assigned', () => {

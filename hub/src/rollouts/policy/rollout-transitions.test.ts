@@ -31,7 +31,7 @@ function conflict(f: () => unknown): string {
     f()
   } catch (err) {
     expect(err).toBeInstanceOf(RolloutPolicyError)
-    expect((err as RolloutPolicyError).code).toBe('HUB_ROLLOUT_STATE_CONFLICT')
+    expect((err as RolloutPolicyError).code).toBe('HUB_ROLLOUT_STATE')
     expect((err as RolloutPolicyError).statusCode).toBe(409)
     return (err as Error).message
   }

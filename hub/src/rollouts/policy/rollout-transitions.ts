@@ -5,7 +5,7 @@ import { FINAL_STATES, RUNNING_STATES, type Rollout, type StepResult } from './r
 
 /**
  * What an operator can do to a rollout, as pure transitions. Each returns the next state and the actions, or
- * throws `HUB_ROLLOUT_STATE_CONFLICT` saying what can be done instead.
+ * throws `HUB_ROLLOUT_STATE` saying what can be done instead.
  *
  * - `pause`: shadow/rolling/soaking → paused. Devices already assigned carry on installing; nothing new is
  *   assigned and no gate is judged until `resume`.
@@ -72,5 +72,5 @@ export function rollback(rollout: Rollout, now: number, reason = 'rolled back by
 }
 
 function conflict(rollout: Rollout, what: string): RolloutPolicyError {
-  return new RolloutPolicyError('HUB_ROLLOUT_STATE_CONFLICT', `rollout ${rollout.id} ${what}`)
+  return new RolloutPolicyError('HUB_ROLLOUT_STATE', `rollout ${rollout.id} ${what}`)
 }

@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { RolloutPolicyError } from './errors.ts'
+import { usageMessage } from '../../test-support/policy-usage.ts'
 import { BUCKETS, deviceBucket, parseWaves, planWaves, selectWaveMembers, validateWaves, waveOf } from './waves.ts'
 
 const ids = (n: number, prefix = 'dev') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 const online = (list: string[]) => list.map((id) => ({ id, online: true }))
 
-function usage(f: () => unknown): string {
-  try {
-    f()
-  } catch (err) {
-    expect(err).toBeInstanceOf(RolloutPolicyError)
-    expect((err as RolloutPolicyError).code).toBe('HUB_USAGE')
-    return (err as Error).message
-  }
-  throw new Error('did not throw')
-}
+const usage = usageMessage
 
 describe('parseWaves', () => {
   it('reads cumulative percentages', () => {
