@@ -84,7 +84,7 @@ async function until(what: string, done: () => boolean, timeoutMs = 120_000): Pr
 }
 
 describe('rollouts with real agents', { timeout: 600_000 }, () => {
-  it('moves 20 agents to v1.1.0 in three waves, each agent reporting every activation step in order', async () => {
+  it('moves 20 agents to v1.1.0 in three waves after a shadow stage, each agent reporting every activation step in order', async () => {
     expect(new Set(versions())).toEqual(new Set(['1.0.0']))
     // the agents report their model and latency once a second: give them a status before the rollout reads them
     await sleep(2000)
@@ -92,7 +92,9 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
     // parsed) shows as latency on its neighbours: the latency gate is for the next test, against a model
     // that is slow by construction
     expect(failures).toEqual([])
-    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.1.0', '--target', 'tag:site=lab', '--waves', '10,50,100', '--soak', '3s', '--max-latency-increase', 'off', '--wait', '--json')
+    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.1.0', '--target', 'tag:site=lab', '--waves', '10,50,100', '--soak', '3s', '--max-latency-increase', 'off',
+      // first the candidate runs beside v1.0.0 on the first wave's devices, on the same readings
+      '--shadow', '3s', '--min-shadow-agreement', '95%', '--wait', '--json')
     expect(run.code, run.stderr + run.stdout).toBe(0)
     const done = JSON.parse(run.stdout) as RolloutView
     expect(done.state).toBe('completed')
@@ -100,11 +102,13 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
     expect(done.progress.waves.every((w) => w.assigned > 0)).toBe(true)
     expect(done.progress.waves.reduce((n, w) => n + w.assigned, 0)).toBe(20)
     // one wave at a time: each wave's soak started after the previous wave passed
-    const order = done.history.map((h) => h.event).filter((e) => e === 'soak-started' || e === 'wave-passed' || e === 'completed')
-    expect(order).toEqual(['soak-started', 'wave-passed', 'soak-started', 'wave-passed', 'soak-started', 'completed'])
+    const order = done.history.map((h) => h.event).filter((e) => e === 'soak-started' || e === 'wave-passed' || e === 'shadow-passed' || e === 'completed')
+    expect(order).toEqual(['soak-started', 'shadow-passed', 'soak-started', 'wave-passed', 'soak-started', 'wave-passed', 'soak-started', 'completed'])
+    // the same network as a shadow: it agreed on every reading it saw
+    expect(done.history.find((h) => h.event === 'shadow-passed')!.message).toMatch(/agreement 100(\.0+)?%/)
     expect(versions()).toEqual(Array(20).fill('1.1.0'))
     for (const id of DEVICES) {
-      const steps = events.get(id)!.filter((e) => e.model.version === '1.1.0' && e.state !== 'progress').map((e) => `${e.step}:${e.state}`)
+      const steps = events.get(id)!.filter((e) => e.model.version === '1.1.0' && e.role !== 'shadow' && e.state !== 'progress').map((e) => `${e.step}:${e.state}`)
       expect(steps.filter((s) => s.endsWith(':succeeded')).map((s) => s.split(':')[0])).toEqual(['received', 'download', 'verify-digest', 'verify-signature', 'load', 'self-test', 'swap', 'active'])
     }
     // serving never stopped: every agent keeps predicting

@@ -80,7 +80,7 @@ describe('model activation', () => {
     const b = desired({ ...d.server.publish(v2), signature: signer.sign(v2.ref, Date.now() - 1000) })
     await d.apply(b)
     expect(d.steps(b.generation)).toEqual(failedAt('verify-signature', 'AGENT_SIGNATURE_EXPIRED'))
-    expect(d.events.at(-1)?.message).toMatch(/expired at .*have the hub sign it again/)
+    expect(d.events.at(-1)?.message).toMatch(/expired at .*deploy it again from the hub/)
     expect(d.served()).toBe('gas-sensor@1.0.0')
   })
 

@@ -43,7 +43,7 @@ export class DesiredService {
   async assign(deviceId: string, a: Assignment): Promise<Desired> {
     const prev = (await this.o.store.getDesired(deviceId))?.desired
     const target = (v: ModelVersionRecord | null | undefined, kept: ModelTarget | null | undefined, rollback: boolean): ModelTarget | null =>
-      v === undefined ? (kept ?? null) : v === null ? null : modelTarget(v, this.o.baseUrl(), rollback ? { rollback: { keys: this.o.keys } } : {})
+      v === undefined ? (kept ?? null) : v === null ? null : modelTarget(v, this.o.baseUrl(), this.o.keys, { rollback })
     const now = this.now()
     const rolloutId = a.rolloutId === undefined ? prev?.rolloutId : a.rolloutId ?? undefined
     const next: Desired = {

@@ -3,12 +3,12 @@ import type { ModelVersionRecord } from '../registry/model-store.ts'
 import type { SigningKeys } from '../signing/signing-keys.ts'
 
 /**
- * What a device needs to fetch and verify a registered version. A rollback target also carries a
- * rollback signature, without which devices refuse to go to an older version.
+ * What a device needs to fetch and verify a registered version. The signature is made now (a year's
+ * validity), so a version stays deployable however long ago it was pushed; the one in the stored
+ * manifest is its signature at registration. A rollback target also carries a rollback signature,
+ * without which devices refuse to go to an older version.
  */
-export function modelTarget(v: ModelVersionRecord, baseUrl: string, o: { rollback?: { keys: SigningKeys } } = {}): ModelTarget {
-  const signature = v.manifest.signature
-  if (!signature) throw new Error(`${v.name}@${v.version} has no signature in the registry`)
+export function modelTarget(v: ModelVersionRecord, baseUrl: string, keys: SigningKeys, o: { rollback?: boolean } = {}): ModelTarget {
   const paths = modelArtifactPaths(v)
   return {
     name: v.name,
@@ -17,7 +17,7 @@ export function modelTarget(v: ModelVersionRecord, baseUrl: string, o: { rollbac
     size: v.size,
     url: `${baseUrl}${paths.model}`,
     manifestUrl: `${baseUrl}${paths.manifest}`,
-    signature,
-    ...(o.rollback ? { rollbackSignature: o.rollback.keys.signRollback(v) } : {}),
+    signature: keys.sign(v.manifest),
+    ...(o.rollback ? { rollbackSignature: keys.signRollback(v) } : {}),
   }
 }

@@ -1,49 +1,57 @@
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts'
 
-/** How far back the confidence before an update is measured. */
-export const CONFIDENCE_BEFORE_MS = 10 * 60_000
-/** How long a device's confidence since its update is reused before it is read again. */
+/** How long a figure is reused before it is read again from the telemetry store. */
 const REFRESH_MS = 10_000
+/** Most control devices read per refresh: enough for a stable mean, bounded for large fleets. */
+export const MAX_CONTROL_DEVICES = 50
+
+/** An updated device and when it reported the candidate active. */
+export interface UpdatedDevice {
+  id: string
+  since: number
+}
 
 /**
- * Mean top-class confidence of a device's stored predictions, for the confidence-drop gate: before its
- * update (the last 10 minutes, read once at assignment) and since it reported the candidate active (read
- * at most every 10 s per device, so a large wave does not query the telemetry store on every engine step).
+ * Mean top-class confidence of stored predictions, for the confidence-drop gate. Each updated device's
+ * mean since its update is compared with a contemporaneous control: the mean of devices the rollout has
+ * not updated (up to {@link MAX_CONTROL_DEVICES}), over the same period. Comparing a device with itself
+ * before the update would blame the model for inputs that changed with time (drift, a shift, a season);
+ * comparing with its peers at the same time does not (canary analysis). Figures are re-read at most
+ * every 10 s, so a large wave does not query the telemetry store on every engine step.
  */
 export class ConfidenceReader {
-  private readonly after = new Map<string, { since: number; at: number; value: number | null }>()
+  private readonly after = new Map<string, { since: number; value: number | null }>()
+  private control: number | null = null
+  private readAt = -Infinity
 
   constructor(private readonly telemetry: TelemetryStore, private readonly now: () => number = Date.now) {}
 
-  /** Mean confidence over the window before `at`; null without predictions (or confidences) there. */
-  async before(deviceId: string, at: number): Promise<number | null> {
-    return this.mean(deviceId, at - CONFIDENCE_BEFORE_MS, at)
-  }
-
-  /** Refreshes (when stale) the mean confidence since `since` for each device. */
-  async refresh(devices: readonly { id: string; since: number }[]): Promise<void> {
+  /** Refreshes (when stale) each updated device's mean since its update and the control's over the same period. */
+  async refresh(updated: readonly UpdatedDevice[], controls: readonly string[]): Promise<void> {
     const now = this.now()
-    for (const d of devices) {
-      const known = this.after.get(d.id)
-      if (known && known.since === d.since && now - known.at < REFRESH_MS) continue
-      this.after.set(d.id, { since: d.since, at: now, value: await this.mean(d.id, d.since, now + 1) })
-    }
+    if (now - this.readAt < REFRESH_MS && updated.every((d) => this.after.get(d.id)?.since === d.since)) return
+    this.readAt = now
+    for (const d of updated) this.after.set(d.id, { since: d.since, value: await this.mean([d.id], d.since, now + 1) })
+    const from = Math.min(...updated.map((d) => d.since))
+    this.control = updated.length > 0 && controls.length > 0 ? await this.mean(controls.slice(0, MAX_CONTROL_DEVICES), from, now + 1) : null
   }
 
-  /** The last value read for a device since its update. */
-  since(deviceId: string): number | null {
-    return this.after.get(deviceId)?.value ?? null
+  /** A device's mean confidence since its update, and the control's over that period; null when either is unknown. */
+  pair(deviceId: string): { baseline: number; candidate: number } | null {
+    const candidate = this.after.get(deviceId)?.value ?? null
+    return candidate === null || this.control === null ? null : { baseline: this.control, candidate }
   }
 
-  private async mean(deviceId: string, from: number, to: number): Promise<number | null> {
+  private async mean(deviceIds: readonly string[], from: number, to: number): Promise<number | null> {
     if (to <= from) return null
-    const buckets = await this.telemetry.aggregatePredictions({ deviceId, from, to, everyMs: to - from })
     let n = 0
     let sum = 0
-    for (const b of buckets) {
-      if (b.meanConfidence === null) continue
-      n += b.count
-      sum += b.meanConfidence * b.count
+    for (const deviceId of deviceIds) {
+      for (const b of await this.telemetry.aggregatePredictions({ deviceId, from, to, everyMs: to - from })) {
+        if (b.meanConfidence === null) continue
+        n += b.count
+        sum += b.meanConfidence * b.count
+      }
     }
     return n > 0 ? sum / n : null
   }

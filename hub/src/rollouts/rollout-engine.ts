@@ -11,7 +11,7 @@ import {
 } from './policy/index.ts'
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts'
 import { ConfidenceReader } from './confidence.ts'
-import { activeSince, rolloutFacts, type Baseline } from './rollout-facts.ts'
+import { activeSince, controlDevices, rolloutFacts, type Baseline } from './rollout-facts.ts'
 
 /** A rollout as stored: the machine's state and the engine's baselines. */
 export interface StoredRollout {
@@ -45,11 +45,11 @@ export class RolloutEngine {
   private timer: NodeJS.Timeout | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
-  private readonly confidence: ConfidenceReader
+  /** by rollout id */
+  private readonly confidence = new Map<string, ConfidenceReader>()
 
   constructor(private readonly o: RolloutEngineOptions) {
     this.now = o.now ?? Date.now
-    this.confidence = new ConfidenceReader(o.telemetry, this.now)
   }
 
   start(): void {
@@ -110,8 +110,16 @@ export class RolloutEngine {
     const [devices, deployments, openAlerts] = await Promise.all([
       this.o.registry.listDevices(), this.o.registry.listDeployments({ rolloutId: r.id }), this.o.registry.openAlerts(),
     ])
-    await this.confidence.refresh(activeSince(r, deployments)).catch((err: Error) => this.o.logger.warn({ rollout: r.id, err: err.message }, 'cannot read confidences from telemetry; the confidence gate waits'))
-    return rolloutFacts(r, { devices, deployments, openAlerts, health: (id) => this.o.health.get(id), baselines: stored.baselines, confidenceSince: (id) => this.confidence.since(id) })
+    const sources = { devices, deployments, openAlerts, health: (id: string) => this.o.health.get(id), baselines: stored.baselines }
+    const updated = activeSince(r, deployments)
+    let reader = this.confidence.get(r.id)
+    if (!reader) this.confidence.set(r.id, (reader = new ConfidenceReader(this.o.telemetry, this.now)))
+    if (FINAL_STATES.has(r.state)) this.confidence.delete(r.id)
+    if (updated.length > 0) {
+      await reader.refresh(updated, controlDevices(r, rolloutFacts(r, sources)))
+        .catch((err: Error) => this.o.logger.warn({ rollout: r.id, err: err.message }, 'cannot read confidences from telemetry; the confidence gate waits'))
+    }
+    return rolloutFacts(r, { ...sources, confidence: (id) => reader.pair(id) })
   }
 
   /** Steps every unfinished rollout once. */
@@ -141,7 +149,7 @@ export class RolloutEngine {
         this.o.logger.info({ rollout: r.id, event: a.event }, a.message)
       } else if (a.type === 'assign') {
         for (const id of a.deviceIds) {
-          s.baselines[id] ??= await this.baseline(id, r.model.name)
+          s.baselines[id] ??= this.baseline(id, r.model.name)
           await this.o.desired.assign(id, a.role === 'active' ? { active: record, rollback: false, rolloutId: r.id } : { shadow: record, rolloutId: r.id })
         }
       } else if (a.type === 'clear-shadow') {
@@ -163,12 +171,11 @@ export class RolloutEngine {
     await this.o.desired.assign(id, { active: previous, shadow: null, rollback: true, rolloutId: r.id })
   }
 
-  private async baseline(id: string, model: string): Promise<Baseline> {
+  private baseline(id: string, model: string): Baseline {
     const h = this.o.health.get(id)
     const running = h?.model && h.model.name === model ? h.model : null
     const latency = h?.latencyP95Ms ?? h?.latencyMs
-    const confidence = await this.confidence.before(id, this.now()).catch(() => null)
-    return { version: running?.version ?? null, sha256: running?.sha256 ?? null, confidence, ...(latency !== undefined ? { latencyP95Ms: latency } : {}) }
+    return { version: running?.version ?? null, sha256: running?.sha256 ?? null, ...(latency !== undefined ? { latencyP95Ms: latency } : {}) }
   }
 
   /** The version most targeted devices of the model run now (for people: "from 1.0.0 to 1.1.0"). */

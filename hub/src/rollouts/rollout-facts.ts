@@ -2,17 +2,27 @@ import type { Alert } from '@edgefleet/protocol'
 import type { DeviceHealthReport } from '../deployments/device-health.ts'
 import type { DeploymentRecord } from '../registry/deployment-store.ts'
 import type { DeviceRecord } from '../registry/registry-store.ts'
-import type { Assignment, DeviceObservation, FleetDevice, Rollout, RolloutFacts } from './policy/index.ts'
+import { matchesTarget, type Assignment, type DeviceObservation, type FleetDevice, type Rollout, type RolloutFacts } from './policy/index.ts'
 
 /** What the engine remembers of a device when it hands it the candidate: the figures gates compare against. */
 export interface Baseline {
   /** the device's latency p95 (or mean, when it reports no p95) with the model it ran before, ms */
   latencyP95Ms?: number
-  /** its mean top-class confidence in the 10 minutes before, 0–1 (null: no predictions with a confidence) */
-  confidence?: number | null
   /** the version and digest it ran before, to roll back to */
   version: string | null
   sha256: string | null
+}
+
+/**
+ * Devices for the confidence control: targeted, online, not assigned by this rollout, running the version
+ * most updated devices ran before. Ordered by id so the same ones are read each time.
+ */
+export function controlDevices(r: Rollout, facts: RolloutFacts): string[] {
+  const previous = r.previousVersion
+  return facts.devices
+    .filter((d) => d.online && !r.assignments[d.id] && d.currentVersion !== null && (previous === null || d.currentVersion === previous) && matchesTarget(r.target, d))
+    .map((d) => d.id)
+    .sort()
 }
 
 /** When each device reported the candidate active (the device's clock), from its deploy reports. */
@@ -30,8 +40,8 @@ export interface FactSources {
   deployments: readonly DeploymentRecord[]
   openAlerts: readonly Alert[]
   baselines: Readonly<Record<string, Baseline>>
-  /** a device's mean confidence since it reported the candidate active (null: not known yet) */
-  confidenceSince?: (deviceId: string) => number | null
+  /** an updated device's mean confidence since it reported the candidate active, and its control's (null: not known) */
+  confidence?: (deviceId: string) => { baseline: number; candidate: number } | null
 }
 
 /** The devices as the rollout machine sees them, and an observation of every assigned device. */
@@ -50,7 +60,7 @@ export function rolloutFacts(r: Rollout, s: FactSources): RolloutFacts {
   const observations = Object.entries(r.assignments).map(([id, a]) =>
     observe(r, id, a, {
       health: s.health(id), report: reports.get(`${id}/${a.role}`), online: online.get(id) ?? false, driftAlerts: alerts.get(id) ?? 0,
-      baseline: s.baselines[id], confidence: s.confidenceSince?.(id) ?? null,
+      baseline: s.baselines[id], confidence: s.confidence?.(id) ?? null,
     }))
   return { devices, observations }
 }
@@ -61,8 +71,8 @@ interface DeviceSources {
   online: boolean
   driftAlerts: number
   baseline: Baseline | undefined
-  /** mean confidence since the device reported the candidate active */
-  confidence: number | null
+  /** mean confidence since the device reported the candidate active, and the control's over that period */
+  confidence: { baseline: number; candidate: number } | null
 }
 
 /**
@@ -90,9 +100,9 @@ export function observe(r: Rollout, id: string, a: Assignment, s: DeviceSources)
       const after = h.latencyP95Ms ?? h.latencyMs
       if (after !== undefined) o.latencyP95AfterMs = after
       o.driftAlerts = s.driftAlerts
-      if (s.baseline?.confidence != null && s.confidence !== null) {
-        o.confidenceBefore = s.baseline.confidence
-        o.confidenceAfter = s.confidence
+      if (s.confidence) {
+        o.confidenceBefore = s.confidence.baseline
+        o.confidenceAfter = s.confidence.candidate
       }
     } else if (h.shadow) {
       o.shadow = { samples: h.shadow.samples, ...(h.shadow.agreement !== undefined ? { agreement: h.shadow.agreement } : {}), ...(h.shadow.latencyMs !== undefined ? { latencyP95Ms: h.shadow.latencyMs } : {}) }

@@ -37,7 +37,7 @@ export function checkManifestSignature(
   const good = verify(null, payload, key, Buffer.from(signature.value, 'base64'))
   if (!good) return { code: 'AGENT_SIGNATURE_INVALID', message: `the ${what}signature of ${manifest.name}@${manifest.version} does not match its name, version and model digest: the package was altered` }
   if (signature.expiresAt <= now) {
-    return { code: 'AGENT_SIGNATURE_EXPIRED', message: `the ${what}signature of ${manifest.name}@${manifest.version} expired at ${new Date(signature.expiresAt).toISOString()}: have the hub sign it again` }
+    return { code: 'AGENT_SIGNATURE_EXPIRED', message: `the ${what}signature of ${manifest.name}@${manifest.version} expired at ${new Date(signature.expiresAt).toISOString()}: deploy it again from the hub (each desired state carries a fresh signature), or check this device's clock` }
   }
   return null
 }

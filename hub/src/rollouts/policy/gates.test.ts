@@ -135,7 +135,7 @@ describe('evaluateGates: drift and confidence', () => {
     const ok = result(evaluateGates(gates(), devices), 'confidence-drop')
     expect(ok.passed).toBe(true)
     expect(ok.value).toBeCloseTo(0.05)
-    expect(ok.message).toBe('mean confidence 80% vs 85% before (2 devices): drop 5% ≤ 10%')
+    expect(ok.message).toBe('mean confidence 80% vs 85% baseline (2 devices): drop 5% ≤ 10%')
     const bad = result(evaluateGates(gates({ maxConfidenceDrop: 0.04 }), devices), 'confidence-drop')
     expect(bad.passed).toBe(false)
     const rise = result(evaluateGates(gates(), [obs('a', 'active', { confidenceBefore: 0.5, confidenceAfter: 0.9 })]), 'confidence-drop')

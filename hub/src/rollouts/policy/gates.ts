@@ -25,7 +25,10 @@ export interface DeviceObservation {
   latencyP95AfterMs?: number
   /** drift alerts raised by the device since the update */
   driftAlerts?: number
-  /** mean top-class confidence before the update, 0–1 */
+  /**
+   * mean top-class confidence to compare against, 0–1: the engine gives the mean of devices not updated
+   * over the same period (a contemporaneous control, so inputs that change with time are not blamed on the model)
+   */
   confidenceBefore?: number
   /** mean top-class confidence with the candidate, 0–1 */
   confidenceAfter?: number
@@ -79,7 +82,7 @@ export interface EvaluateOptions {
  *   nearest-rank: sort the n values ascending and take the ⌈0.95 n⌉-th (so with fewer than 20 devices it is the
  *   largest value).
  * - Drift: Σ drift alerts of the active devices.
- * - Confidence: mean confidence before minus mean after, over the active devices that report both.
+ * - Confidence: mean baseline confidence minus mean confidence with the candidate, over the active devices that report both.
  * - Shadow agreement: Σ (agreement × samples) / Σ samples over the devices that report agreement.
  */
 export function evaluateGates(gates: Readonly<GateConfig>, observations: readonly DeviceObservation[], options: EvaluateOptions = {}): GateReport {
@@ -175,7 +178,7 @@ function driftAlerts(max: number, active: readonly DeviceObservation[]): GateRes
 function confidenceDrop(maxDrop: number, active: readonly DeviceObservation[]): GateResult {
   const pairs = active.flatMap((o) => (o.confidenceBefore !== undefined && o.confidenceAfter !== undefined ? [[o.confidenceBefore, o.confidenceAfter] as const] : []))
   const base = { gate: 'confidence-drop', threshold: maxDrop } as const
-  if (pairs.length === 0) return { ...base, passed: true, judged: false, value: null, message: 'confidence: no device reports it before and after yet' }
+  if (pairs.length === 0) return { ...base, passed: true, judged: false, value: null, message: 'confidence: no updated device has a baseline to compare with yet' }
   const before = pairs.reduce((s, p) => s + p[0], 0) / pairs.length
   const after = pairs.reduce((s, p) => s + p[1], 0) / pairs.length
   const drop = before - after
@@ -185,7 +188,7 @@ function confidenceDrop(maxDrop: number, active: readonly DeviceObservation[]): 
     passed,
     judged: true,
     value: drop,
-    message: `mean confidence ${formatPercent(after)} vs ${formatPercent(before)} before (${pairs.length} devices): drop ${formatPercent(Math.max(0, drop))} ${passed ? '≤' : '>'} ${formatPercent(maxDrop)}`,
+    message: `mean confidence ${formatPercent(after)} vs ${formatPercent(before)} baseline (${pairs.length} devices): drop ${formatPercent(Math.max(0, drop))} ${passed ? '≤' : '>'} ${formatPercent(maxDrop)}`,
   }
 }
 

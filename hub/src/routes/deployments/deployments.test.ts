@@ -18,12 +18,12 @@ let token: string
 let mqttPort: number
 
 /** Registers the shipped gas-sensor package as `version`. */
-async function register(version: string): Promise<void> {
+async function register(version: string, expiresAt?: number): Promise<void> {
   const pkg = join(dir, `pkg-${version}`)
   cpSync(shippedPackageDir('gas-sensor'), pkg, { recursive: true })
   const manifest = JSON.parse(readFileSync(join(pkg, 'manifest.json'), 'utf8')) as Manifest
   writeFileSync(join(pkg, 'manifest.json'), JSON.stringify({ ...manifest, version }))
-  await pushModel(pkg, { registry: app.registry, blobs: new ModelBlobs(join(dir, 'hub', 'models')), keys: app.signingKeys })
+  await pushModel(pkg, { registry: app.registry, blobs: new ModelBlobs(join(dir, 'hub', 'models')), keys: app.signingKeys, ...(expiresAt ? { expiresAt } : {}) })
 }
 
 beforeEach(async () => {
@@ -56,7 +56,8 @@ async function desiredOf(deviceId: string, secret: string): Promise<Desired> {
 describe('desired state routes', { timeout: 60_000 }, () => {
   it('put a device on a registered version: stored, published retained with signed targets, newer generation each time', async () => {
     await register('1.0.0')
-    await register('1.1.0')
+    // signed at registration for one more hour only: a desired state carries a fresh signature anyway
+    await register('1.1.0', Date.now() + 3_600_000)
     const { secret } = await app.registry.addDevice('pi-1')
     const put = await call({ method: 'PUT', url: '/api/v1/devices/pi-1/desired', payload: { model: 'gas-sensor@1.1.0' } })
     expect(put.statusCode, put.body).toBe(200)
@@ -69,6 +70,7 @@ describe('desired state routes', { timeout: 60_000 }, () => {
     expect(received.active!.rollbackSignature).toBeUndefined()
     const publicKey = readFileSync(join(dir, 'hub', 'keys', 'model-signing.pub'), 'utf8')
     expect(checkManifestSignature({ name: 'gas-sensor', version: '1.1.0', model: { sha256: received.active!.sha256 } } as Manifest, received.active!.signature, publicKey)).toBeNull()
+    expect(received.active!.signature.expiresAt).toBeGreaterThan(Date.now() + 300 * 86_400_000)
 
     // the device reports it runs 1.1.0; going back to 1.0.0 is a rollback the hub signs as one
     await app.ingest.handle('pi-1', 'status', JSON.stringify({ v: 1, deviceId: 'pi-1', state: 'online', ts: Date.now(), model: { name: 'gas-sensor', version: '1.1.0', sha256: received.active!.sha256 }, latencyMs: 0.2 }))

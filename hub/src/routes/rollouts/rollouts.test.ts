@@ -63,6 +63,13 @@ async function devicesFollow(latency: (version: string) => number): Promise<stri
   return moved
 }
 
+/** 20 predictions at `confidence`, stamped `ts`, from the version the device runs */
+async function predict(id: string, confidence: number, ts: number): Promise<void> {
+  const d = running.get(id)!
+  const items = Array.from({ length: 20 }, (_, i) => ({ id: `${id}-${ts}-${i}`, ts: ts + i, latencyMs: 0.01, label: 'ethanol', confidence }))
+  await app.ingest.handle(id, 'pred', JSON.stringify({ v: 1, deviceId: id, seq: ++d.seq, ts: ts + 20, model: { name: 'gas-sensor', version: d.version }, items }))
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ef-rollouts-'))
   await start()
@@ -128,22 +135,32 @@ describe('rollouts (REST + engine)', { timeout: 120_000 }, () => {
 
   it('aborts a version whose predictions are markedly less confident than its predecessor\'s on the same devices', async () => {
     await register('1.1.0')
-    /** 20 predictions at `confidence`, stamped `ts`, from the version the device runs */
-    const predict = async (id: string, confidence: number, ts: number) => {
-      const d = running.get(id)!
-      const items = Array.from({ length: 20 }, (_, i) => ({ id: `${id}-${ts}-${i}`, ts: ts + i, latencyMs: 0.01, label: 'ethanol', confidence }))
-      await app.ingest.handle(id, 'pred', JSON.stringify({ v: 1, deviceId: id, seq: ++d.seq, ts: ts + 20, model: { name: 'gas-sensor', version: d.version }, items }))
-    }
     for (const id of DEVICES) await predict(id, 0.95, Date.now() - 60_000)
     const r = (await call({ method: 'POST', url: '/api/v1/rollouts', payload: { model: 'gas-sensor@1.1.0', target: 'all', waves: '50,100', soak: '0s', maxConfidenceDrop: '10%' } })).json() as RolloutView
     for (let round = 0; round < 5; round++) {
-      for (const id of await devicesFollow(() => 0.01)) await predict(id, 0.6, Date.now() - 500)
+      const updated = await devicesFollow(() => 0.01)
+      // the updated devices are less sure than the others over the same period
+      for (const id of DEVICES) await predict(id, updated.includes(id) || running.get(id)!.version === '1.1.0' ? 0.6 : 0.95, Date.now() - 500)
       await app.rollouts.tick()
     }
     const aborted = (await call({ url: `/api/v1/rollouts/${r.id}` })).json() as RolloutView
     expect(aborted.state).toBe('aborted')
     expect(aborted.reason).toMatch(/confidence/)
     expect([...running.values()].every((d) => d.version === '1.0.0')).toBe(true)
+  })
+
+  it('does not blame the version when every device, updated or not, becomes less sure at the same time (the inputs changed)', async () => {
+    await register('1.1.0')
+    for (const id of DEVICES) await predict(id, 0.95, Date.now() - 60_000)
+    const r = (await call({ method: 'POST', url: '/api/v1/rollouts', payload: { model: 'gas-sensor@1.1.0', target: 'all', waves: '50,100', soak: '0s', maxConfidenceDrop: '10%' } })).json() as RolloutView
+    for (let round = 0; round < 5; round++) {
+      await devicesFollow(() => 0.01)
+      for (const id of DEVICES) await predict(id, 0.6, Date.now() - 500)
+      await app.rollouts.tick()
+    }
+    const done = (await call({ url: `/api/v1/rollouts/${r.id}` })).json() as RolloutView
+    expect(done.state).toBe('completed')
+    expect(done.history.find((h) => h.event === 'wave-passed')!.message).toMatch(/mean confidence 60% vs 60% baseline/)
   })
 
   it('keeps its state across a hub restart, refuses a second rollout of the model, and obeys pause, resume and abort', async () => {
