@@ -128,7 +128,9 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
     expect(aborted.progress.waves.slice(1).every((w) => w.assigned === 0)).toBe(true)
     await until('every agent back on 1.1.0', () => versions().every((v) => v === '1.1.0'))
     const updated = DEVICES.filter((id) => events.get(id)!.some((e) => e.model.version === '1.2.0' && e.step === 'active' && e.state === 'succeeded'))
-    expect(updated.length).toBe(aborted.progress.waves[0]!.assigned)
+    // the gate binds on the first devices that report: a wave-mate still installing then gets the rollback instead
+    expect(updated.length).toBeGreaterThan(0)
+    expect(updated.length).toBeLessThanOrEqual(aborted.progress.waves[0]!.assigned)
     for (const id of updated) {
       // back to the version kept on disk, through the signed rollback: nothing downloaded
       const back = events.get(id)!.filter((e) => e.model.version === '1.1.0' && e.step === 'download' && e.state === 'succeeded').at(-1)
