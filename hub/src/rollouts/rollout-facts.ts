@@ -83,8 +83,10 @@ interface DeviceSources {
 export function observe(r: Rollout, id: string, a: Assignment, s: DeviceSources): DeviceObservation {
   const h = s.health
   const candidate = (m: { name: string; version: string } | null | undefined): boolean => !!m && m.name === r.model.name && m.version === r.model.version
-  const running = a.role === 'active' ? candidate(h?.model) : candidate(h?.shadow)
   const report = s.report && candidate(s.report.model) ? s.report : undefined
+  // the status says what the device serves; until one arrives (a restarted hub), its report of the `active` step does
+  const reportedActive = report?.step === 'active' && report.state === 'succeeded'
+  const running = a.role === 'active' ? (h?.model ? candidate(h.model) : reportedActive) : (h?.shadow !== undefined ? candidate(h.shadow) : reportedActive)
   const state: DeviceObservation['state'] = running
     ? 'active'
     : report?.state === 'failed'
