@@ -31,8 +31,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ef-rollout-e2e-'))
   const dataDir = join(dir, 'hub')
   // v1.0.0 is the shipped package the agents start with; v1.1.0 is another file with the same network;
-  // v1.2.0 gives the same outputs (so it passes every self-test) but takes ~40 ms a sample instead of ~0.2
-  for (const pkg of [shippedPackageDir('gas-sensor'), gasSensorVariant(dir, '1.1.0'), gasSensorVariant(dir, '1.2.0', (b) => slowedOnnx(b, { width: 1024, depth: 800 }))]) {
+  // v1.2.0 gives the same outputs (so it passes every self-test) but takes ~80 ms a sample instead of ~0.2
+  for (const pkg of [shippedPackageDir('gas-sensor'), gasSensorVariant(dir, '1.1.0'), gasSensorVariant(dir, '1.2.0', (b) => slowedOnnx(b, { width: 1024, depth: 1600 }))]) {
     const pushed = await runCli('hub/src/cli/main.ts', ['model', 'push', pkg, '--data-dir', dataDir])
     expect(pushed.code, pushed.stderr).toBe(0)
   }
@@ -118,19 +118,19 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
   })
 
   it('aborts a version that breaks the latency gate and rolls every updated agent back to v1.1.0', async () => {
-    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.2.0', '--target', 'all', '--waves', '10,50,100', '--soak', '5s', '--max-latency-increase', '300%', '--wait', '--json')
+    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.2.0', '--target', 'all', '--waves', '10,50,100', '--soak', '6s', '--max-latency-increase', '300%', '--wait', '--json')
     expect(run.code).toBe(1)
     const aborted = JSON.parse(run.stdout) as RolloutView
     expect(aborted.state).toBe('aborted')
     expect(aborted.reason).toMatch(/latency p95/)
-    // the first wave got it, nobody after
+    // usually in the first wave; on a loaded machine the devices' own latency before can be high enough
+    // that the verdict comes a wave later: the point is that it stops and undoes itself, not where
     expect(aborted.progress.waves[0]!.assigned).toBeGreaterThan(0)
-    expect(aborted.progress.waves.slice(1).every((w) => w.assigned === 0)).toBe(true)
     await until('every agent back on 1.1.0', () => versions().every((v) => v === '1.1.0'))
     const updated = DEVICES.filter((id) => events.get(id)!.some((e) => e.model.version === '1.2.0' && e.step === 'active' && e.state === 'succeeded'))
     // the gate binds on the first devices that report: a wave-mate still installing then gets the rollback instead
     expect(updated.length).toBeGreaterThan(0)
-    expect(updated.length).toBeLessThanOrEqual(aborted.progress.waves[0]!.assigned)
+    expect(updated.length).toBeLessThanOrEqual(aborted.progress.waves.reduce((n, w) => n + w.assigned, 0))
     for (const id of updated) {
       // back to the version kept on disk, through the signed rollback: nothing downloaded
       const back = events.get(id)!.filter((e) => e.model.version === '1.1.0' && e.step === 'download' && e.state === 'succeeded').at(-1)
