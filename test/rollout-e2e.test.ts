@@ -9,7 +9,7 @@ import type { DeployEvent, RolloutView } from '@edgefleet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/agent-process.ts'
 import { freePorts, startHubProcess, type HubProcess } from './helpers/hub-process.ts'
-import { gasSensorVariant, slowedOnnx } from './helpers/model-variants.ts'
+import { gasSensorVariant, nanOnOutliersOnnx, selfTestMaxInput } from './helpers/model-variants.ts'
 
 /**
  * Rollouts with real agents: a hub process, 20 agents (the agent library, one process) replaying the
@@ -31,8 +31,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ef-rollout-e2e-'))
   const dataDir = join(dir, 'hub')
   // v1.0.0 is the shipped package the agents start with; v1.1.0 is another file with the same network;
-  // v1.2.0 gives the same outputs (so it passes every self-test) but takes ~80 ms a sample instead of ~0.2
-  for (const pkg of [shippedPackageDir('gas-sensor'), gasSensorVariant(dir, '1.1.0'), gasSensorVariant(dir, '1.2.0', (b) => slowedOnnx(b, { width: 1024, depth: 1600 }))]) {
+  // v1.2.0 passes every self-test (so the hub registers it) but outputs NaN for the ~40 % of real readings
+  // with a standardised value above any self-test input's
+  for (const pkg of [shippedPackageDir('gas-sensor'), gasSensorVariant(dir, '1.1.0'), gasSensorVariant(dir, '1.2.0', (b) => nanOnOutliersOnnx(b, selfTestMaxInput() + 0.01))]) {
     const pushed = await runCli('hub/src/cli/main.ts', ['model', 'push', pkg, '--data-dir', dataDir])
     expect(pushed.code, pushed.stderr).toBe(0)
   }
@@ -89,8 +90,8 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
     // the agents report their model and latency once a second: give them a status before the rollout reads them
     await sleep(2000)
     // twenty agents share this process's event loop, so a wave activating (sessions created, manifests
-    // parsed) shows as latency on its neighbours: the latency gate is for the next test, against a model
-    // that is slow by construction
+    // parsed) shows as latency on its neighbours: latency gates are judged in the route tests, with figures
+    // that do not depend on this machine's load
     expect(failures).toEqual([])
     const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.1.0', '--target', 'tag:site=lab', '--waves', '10,50,100', '--soak', '3s', '--max-latency-increase', 'off',
       // first the candidate runs beside v1.0.0 on the first wave's devices, on the same readings
@@ -117,15 +118,15 @@ describe('rollouts with real agents', { timeout: 600_000 }, () => {
     DEVICES.forEach((id, i) => expect(agents.get(id)!.stats.predictions).toBeGreaterThan(before[i]!))
   })
 
-  it('aborts a version that breaks the latency gate and rolls every updated agent back to v1.1.0', async () => {
-    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.2.0', '--target', 'all', '--waves', '10,50,100', '--soak', '6s', '--max-latency-increase', '300%', '--wait', '--json')
+  it('aborts a version that outputs NaN on real readings (inference-error gate) and rolls every updated agent back to v1.1.0', async () => {
+    const run = await edgefleet('rollout', 'create', '--model', 'gas-sensor@1.2.0', '--target', 'all', '--waves', '10,50,100', '--soak', '20s', '--max-latency-increase', 'off', '--wait', '--json')
     expect(run.code).toBe(1)
     const aborted = JSON.parse(run.stdout) as RolloutView
     expect(aborted.state).toBe('aborted')
-    expect(aborted.reason).toMatch(/latency p95/)
-    // usually in the first wave; on a loaded machine the devices' own latency before can be high enough
-    // that the verdict comes a wave later: the point is that it stops and undoes itself, not where
+    expect(aborted.reason).toMatch(/inference errors \d+\/\d+ = [\d.]+% > 1%/)
+    // the first wave's devices, nobody after: the gate binds once 100 inference runs are in, well within the soak
     expect(aborted.progress.waves[0]!.assigned).toBeGreaterThan(0)
+    expect(aborted.progress.waves.slice(1).every((w) => w.assigned === 0)).toBe(true)
     await until('every agent back on 1.1.0', () => versions().every((v) => v === '1.1.0'))
     const updated = DEVICES.filter((id) => events.get(id)!.some((e) => e.model.version === '1.2.0' && e.step === 'active' && e.state === 'succeeded'))
     // the gate binds on the first devices that report: a wave-mate still installing then gets the rollback instead

@@ -15,47 +15,45 @@ export function retaggedOnnx(bytes: Uint8Array, tag: number): Uint8Array {
 }
 
 /**
- * The same network made slow on purpose: the first hidden layer goes through `depth` MatMuls with one
- * [width × width] matrix made at load time (ConstantOfShape, so the file stays small), is reduced to
- * one number per row, multiplied by 0 and added to the logits before the softmax. The outputs (and so
- * the self-test vectors) are unchanged; each sample costs about depth × width² more multiply-adds. A
- * "bad version" whose only fault is its latency.
+ * The same network, broken on real data only: a row whose largest input exceeds `threshold` gets NaN
+ * outputs (0 × √(threshold − max) is NaN when the root is of a negative number), any other row the
+ * original outputs exactly. With `threshold` above every self-test input it passes its self-test (and so
+ * the hub's push), then fails on the readings of a real fleet. A "bad version" an inference-error gate catches.
  */
-export function slowedOnnx(bytes: Uint8Array, o: { width: number; depth: number }): Uint8Array {
+export function nanOnOutliersOnnx(bytes: Uint8Array, threshold: number): Uint8Array {
   const m = onnx.ModelProto.decode(bytes)
   const g = m.graph!
   const softmax = g.node!.find((n) => n.opType === 'Softmax')!
   const logits = softmax.input![0]!
-  const first = g.node!.find((n) => n.opType === 'Relu')!.output![0]!
-  const hidden = Number(g.initializer!.find((t) => t.name === 'layer1_kernel')!.dims![0])
-  const int64s = (name: string, values: number[]) => {
-    const raw = new Uint8Array(values.length * 8)
-    const view = new DataView(raw.buffer)
-    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true))
-    return { name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: raw }
-  }
-  const floats = (name: string, dims: number[], value: number) => {
+  const input = g.input![0]!.name!
+  const float = (name: string, value: number) => {
     const raw = new Uint8Array(4)
     new DataView(raw.buffer).setFloat32(0, value, true)
-    return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw }
+    return onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.FLOAT, rawData: raw })
   }
-  const fill = (name: string, shape: string, value: number) => ({
-    opType: 'ConstantOfShape', input: [shape], output: [name], name,
-    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: floats('', [1], value) }],
-  })
-  const initializers = [int64s('slow_in_shape', [hidden, o.width]), int64s('slow_w_shape', [o.width, o.width]), int64s('slow_axes', [1]), floats('slow_zero', [1], 0)]
-  const nodes: object[] = [fill('slow_in', 'slow_in_shape', 1 / hidden), fill('slow_w', 'slow_w_shape', 1 / o.width)]
-  nodes.push({ opType: 'MatMul', input: [first, 'slow_in'], output: ['slow_0'], name: 'slow_mm0' })
-  for (let i = 1; i <= o.depth; i++) nodes.push({ opType: 'MatMul', input: [`slow_${i - 1}`, 'slow_w'], output: [`slow_${i}`], name: `slow_mm${i}` })
-  nodes.push(
-    { opType: 'ReduceSum', input: [`slow_${o.depth}`, 'slow_axes'], output: ['slow_sum'], name: 'slow_sum' },
-    { opType: 'Mul', input: ['slow_sum', 'slow_zero'], output: ['slow_nothing'], name: 'slow_nothing' },
-    { opType: 'Add', input: [logits, 'slow_nothing'], output: ['slow_logits'], name: 'slow_logits' },
-  )
-  softmax.input![0] = 'slow_logits'
+  g.initializer!.push(float('nan_threshold', threshold), float('nan_zero', 0))
+  const nodes = [
+    // opset 13–17: ReduceMax takes its axes as an attribute
+    { opType: 'ReduceMax', input: [input], output: ['nan_max'], name: 'nan_max', attribute: [{ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] }, { name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+    { opType: 'Sub', input: ['nan_threshold', 'nan_max'], output: ['nan_room'], name: 'nan_room' },
+    { opType: 'Sqrt', input: ['nan_room'], output: ['nan_root'], name: 'nan_root' },
+    { opType: 'Mul', input: ['nan_root', 'nan_zero'], output: ['nan_nothing'], name: 'nan_nothing' },
+    { opType: 'Add', input: [logits, 'nan_nothing'], output: ['nan_logits'], name: 'nan_logits' },
+  ]
+  softmax.input![0] = 'nan_logits'
   g.node!.splice(g.node!.indexOf(softmax), 0, ...nodes.map((n) => onnx.NodeProto.create(n)))
-  g.initializer!.push(...initializers.map((t) => onnx.TensorProto.create(t)))
   return onnx.ModelProto.encode(m).finish()
+}
+
+/** The largest input value of the gas-sensor package's self-test vectors (given as values). */
+export function selfTestMaxInput(): number {
+  const manifest = JSON.parse(readFileSync(join(shippedPackageDir('gas-sensor'), 'manifest.json'), 'utf8')) as Manifest
+  let max = -Infinity
+  for (const v of manifest.selfTest.vectors) {
+    const features = (v.inputs as Record<string, { kind: string; values?: number[] }>)['features']
+    for (const x of features?.values ?? []) max = Math.max(max, x)
+  }
+  return max
 }
 
 /**
