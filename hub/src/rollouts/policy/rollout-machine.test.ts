@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FakeFleet } from './fake-fleet.ts'
+import { FakeFleet } from '../../test-support/rollout-fake-fleet.ts'
 import { DEFAULT_GATES } from './gate-config.ts'
 import { step } from './rollout-machine.ts'
 import { createRollout, type RolloutSpec } from './rollout-spec.ts'

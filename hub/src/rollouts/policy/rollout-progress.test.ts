@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FakeFleet } from './fake-fleet.ts'
+import { FakeFleet } from '../../test-support/rollout-fake-fleet.ts'
 import { step } from './rollout-machine.ts'
 import { rolloutProgress } from './rollout-progress.ts'
 import { createRollout } from './rollout-spec.ts'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RolloutPolicyError } from './errors.ts'
-import { FakeFleet } from './fake-fleet.ts'
+import { FakeFleet } from '../../test-support/rollout-fake-fleet.ts'
 import { step } from './rollout-machine.ts'
 import { createRollout } from './rollout-spec.ts'
 import { abort, pause, resume, rollback } from './rollout-transitions.ts'

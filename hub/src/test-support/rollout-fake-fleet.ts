@@ -1,5 +1,5 @@
-import type { DeviceObservation } from './gates.ts'
-import type { FleetDevice, RolloutAction, RolloutFacts } from './rollout.ts'
+import type { DeviceObservation } from '../rollouts/policy/gates.ts'
+import type { FleetDevice, RolloutAction, RolloutFacts } from '../rollouts/policy/rollout.ts'
 
 /**
  * Test support, not exported from index.ts: a fleet that carries out the machine's actions the way the engine
