@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { shippedPackageDir } from '@edgefleet/models'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ModelStore } from './model-store.ts'
-import { desired, gasSensorVersion, startModelServer, TestSigner, type TestVersion } from './test-hub.ts'
+import { desired, gasSensorVersion, startModelServer, TestSigner, writePackageAt } from './test-hub.ts'
 import { CREDENTIALS, testDevice } from './test-device.ts'
 
 const cleanup: (() => Promise<void> | void)[] = []
@@ -16,12 +16,6 @@ const signer = new TestSigner()
 const v1 = gasSensorVersion('1.0.0', signer)
 const v2 = gasSensorVersion('2.0.0', signer)
 
-function writePackage(dir: string, v: TestVersion, onnx: Buffer | undefined = v.onnx): void {
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(v.manifest))
-  if (onnx) writeFileSync(join(dir, 'model.onnx'), onnx)
-}
-
 /** What a kill -9 at each point of activating v2 leaves in the state directory. */
 const CRASHES: Record<string, (store: ModelStore) => void> = {
   'after received (desired state recorded as pending)': () => {},
@@ -29,10 +23,10 @@ const CRASHES: Record<string, (store: ModelStore) => void> = {
     mkdirSync(store.incomingDir(v2.ref), { recursive: true })
     writeFileSync(join(store.incomingDir(v2.ref), 'model.onnx.part'), v2.onnx.subarray(0, 12_345))
   },
-  'after download (a finished incoming directory, not yet verified)': (store) => writePackage(store.incomingDir(v2.ref), v2),
-  'after verify-signature, during load, self-test or swap (installed, pointer not moved)': (store) => writePackage(store.versionDir(v2.ref), v2),
+  'after download (a finished incoming directory, not yet verified)': (store) => writePackageAt(store.incomingDir(v2.ref), v2),
+  'after verify-signature, during load, self-test or swap (installed, pointer not moved)': (store) => writePackageAt(store.versionDir(v2.ref), v2),
   'while writing the pointer (a torn temp file beside the old pointer)': (store) => {
-    writePackage(store.versionDir(v2.ref), v2)
+    writePackageAt(store.versionDir(v2.ref), v2)
     writeFileSync(join(store.dir, 'active.json.tmp'), '{"format":1,"current":{"na')
   },
 }
@@ -67,7 +61,7 @@ describe('restart after a crash during activation', () => {
   it('after the pointer moved: serves the new model from the store instead of --model', async () => {
     const stateDir = await crashedState(() => {}, desired(null))
     const store = await ModelStore.open(join(stateDir, 'models'))
-    writePackage(store.versionDir(v2.ref), v2)
+    writePackageAt(store.versionDir(v2.ref), v2)
     await store.update({ current: store.entry(v2.ref, store.versionDir(v2.ref)), previous: store.entry(v1.ref, shippedPackageDir('gas-sensor')), pending: undefined, generation: 5 })
     const d = await testDevice(cleanup, { signer, stateDir })
     expect([d.served(), d.startedFrom]).toEqual(['gas-sensor@2.0.0', 'current'])
@@ -79,8 +73,8 @@ describe('restart after a crash during activation', () => {
     const v3 = gasSensorVersion('3.0.0', signer)
     const flipped = Buffer.from(v3.onnx)
     flipped[100]! ^= 0xff
-    writePackage(store.versionDir(v3.ref), v3, flipped)
-    writePackage(store.versionDir(v2.ref), v2)
+    writePackageAt(store.versionDir(v3.ref), v3, flipped)
+    writePackageAt(store.versionDir(v2.ref), v2)
     await store.update({ current: store.entry(v3.ref, store.versionDir(v3.ref)), previous: store.entry(v2.ref, store.versionDir(v2.ref)), pending: undefined })
     const d = await testDevice(cleanup, { signer, stateDir })
     expect([d.served(), d.startedFrom]).toEqual(['gas-sensor@2.0.0', 'previous'])

@@ -44,12 +44,17 @@ export function gasSensorVersion(version: string, signer: TestSigner, change?: (
   return { manifest, onnx, ref: { name: manifest.name, version, sha256: manifest.model.sha256 } }
 }
 
+/** Writes a version's files into `dir`: its manifest, and its ONNX file (or `onnx` in its place; none when undefined). */
+export function writePackageAt(dir: string, v: TestVersion, onnx: Buffer | undefined = v.onnx): void {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(v.manifest))
+  if (onnx) writeFileSync(join(dir, v.manifest.model.file), onnx)
+}
+
 /** Writes a version as a package directory (as `--model` would name it). */
 export function writeVersion(root: string, v: TestVersion): string {
   const dir = join(root, `${v.manifest.name}-${v.manifest.version}`)
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(v.manifest))
-  writeFileSync(join(dir, v.manifest.model.file), v.onnx)
+  writePackageAt(dir, v)
   return dir
 }
 

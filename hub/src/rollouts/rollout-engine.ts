@@ -11,7 +11,7 @@ import {
 } from './policy/index.ts'
 import type { TelemetryStore } from '../telemetry/telemetry-store.ts'
 import { ConfidenceReader } from './confidence.ts'
-import { activeSince, controlDevices, rolloutFacts, type Baseline } from './rollout-facts.ts'
+import { activeSince, controlDevices, fleetDevices, rolloutFacts, type Baseline } from './rollout-facts.ts'
 
 /** A rollout as stored: the machine's state and the engine's baselines. */
 export interface StoredRollout {
@@ -111,15 +111,16 @@ export class RolloutEngine {
       this.o.registry.listDevices(), this.o.registry.listDeployments({ rolloutId: r.id }), this.o.registry.openAlerts(),
     ])
     const sources = { devices, deployments, openAlerts, health: (id: string) => this.o.health.get(id), baselines: stored.baselines }
+    const fleet = fleetDevices(r, sources)
     const updated = activeSince(r, deployments)
     let reader = this.confidence.get(r.id)
     if (!reader) this.confidence.set(r.id, (reader = new ConfidenceReader(this.o.telemetry, this.now)))
     if (FINAL_STATES.has(r.state)) this.confidence.delete(r.id)
     if (updated.length > 0) {
-      await reader.refresh(updated, controlDevices(r, rolloutFacts(r, sources)))
+      await reader.refresh(updated, controlDevices(r, fleet))
         .catch((err: Error) => this.o.logger.warn({ rollout: r.id, err: err.message }, 'cannot read confidences from telemetry; the confidence gate waits'))
     }
-    return rolloutFacts(r, { ...sources, confidence: (id) => reader.pair(id) })
+    return rolloutFacts(r, { ...sources, confidence: (id) => reader.pair(id) }, fleet)
   }
 
   /** Steps every unfinished rollout once. */

@@ -17,9 +17,9 @@ export interface Baseline {
  * Devices for the confidence control: targeted, online, not assigned by this rollout, running the version
  * most updated devices ran before. Ordered by id so the same ones are read each time.
  */
-export function controlDevices(r: Rollout, facts: RolloutFacts): string[] {
+export function controlDevices(r: Rollout, devices: readonly FleetDevice[]): string[] {
   const previous = r.previousVersion
-  return facts.devices
+  return devices
     .filter((d) => d.online && !r.assignments[d.id] && d.currentVersion !== null && (previous === null || d.currentVersion === previous) && matchesTarget(r.target, d))
     .map((d) => d.id)
     .sort()
@@ -44,13 +44,17 @@ export interface FactSources {
   confidence?: (deviceId: string) => { baseline: number; candidate: number } | null
 }
 
-/** The devices as the rollout machine sees them, and an observation of every assigned device. */
-export function rolloutFacts(r: Rollout, s: FactSources): RolloutFacts {
-  const devices: FleetDevice[] = s.devices.map((d) => {
+/** The devices as the rollout machine sees them: presence and version from the newest status, else the registry. */
+export function fleetDevices(r: Rollout, s: Pick<FactSources, 'devices' | 'health'>): FleetDevice[] {
+  return s.devices.map((d) => {
     const h = s.health(d.id)
     const model = h?.model ?? d.model
     return { id: d.id, tags: d.tags, online: h?.online ?? d.online, currentVersion: model && model.name === r.model.name ? model.version : null }
   })
+}
+
+/** The devices as the rollout machine sees them (`devices`, when already made), and an observation of every assigned device. */
+export function rolloutFacts(r: Rollout, s: FactSources, devices: readonly FleetDevice[] = fleetDevices(r, s)): RolloutFacts {
   const online = new Map(devices.map((d) => [d.id, d.online]))
   const reports = new Map(s.deployments.map((d) => [`${d.deviceId}/${d.role}`, d]))
   const alerts = new Map<string, number>()
