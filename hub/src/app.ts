@@ -6,10 +6,12 @@ import type { HubConfig } from './config.ts'
 import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
+import { dashboardPlugin } from './plugins/dashboard.ts'
 import { brokerPlugin } from './plugins/broker.ts'
 import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
 import { rolloutsPlugin } from './plugins/rollouts.ts'
 import { driftPlugin } from './plugins/drift.ts'
+import { livePlugin } from './plugins/live.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
@@ -19,6 +21,7 @@ import { rolloutRoutes } from './routes/rollouts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
 import { driftRoutes } from './routes/drift/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
+import { liveRoutes } from './routes/live/index.ts'
 import { modelRoutes } from './routes/models/index.ts'
 import { HUB_VERSION } from './version.ts'
 
@@ -64,6 +67,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
   })
+  await app.register(livePlugin)
   await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host })
   await app.register(rolloutsPlugin, { tickMs: config.rolloutTickMs })
   await app.register(alertsPlugin, {
@@ -81,7 +85,9 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(rolloutRoutes, { prefix: '/api/v1' })
   await app.register(alertRoutes, { prefix: '/api/v1' })
   await app.register(driftRoutes, { prefix: '/api/v1' })
+  await app.register(liveRoutes, { prefix: '/api/v1' })
   await app.register(modelRoutes, { prefix: '/api/v1', dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes })
+  await app.register(dashboardPlugin, { dir: config.dashboardDir })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app
 }

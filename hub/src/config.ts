@@ -26,6 +26,8 @@ export const HubConfigSchema = Type.Object(
     broker: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://' })),
     brokerUsername: Type.Optional(Type.String()),
     brokerPassword: Type.Optional(Type.String()),
+    /** the built dashboard served at / (default: this repository's dashboard/dist) */
+    dashboardDir: Type.Optional(Type.String({ minLength: 1 })),
     /** largest model package (manifest + ONNX file) `POST /api/v1/models` accepts, bytes */
     maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 2 ** 40 }),
     /** how often running rollouts are stepped, ms */
@@ -96,6 +98,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   webhookSecret: 'EDGEFLEET_WEBHOOK_SECRET',
   modelDirs: 'EDGEFLEET_MODEL_DIRS',
   maxUploadBytes: 'EDGEFLEET_MAX_UPLOAD_BYTES',
+  dashboardDir: 'EDGEFLEET_DASHBOARD_DIR',
 }
 
 const NUMERIC: (keyof HubConfig)[] = [

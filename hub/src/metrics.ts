@@ -15,6 +15,9 @@ export class HubMetrics implements AlertObserver {
   private readonly driftWindows: Counter<'scope' | 'outcome'>
   private readonly driftSeconds: Histogram<'scope'>
   private readonly driftHistoryFailures: Counter<'outcome'>
+  /** operator clients on `GET /api/v1/live` now */
+  readonly liveClients: Gauge
+  private readonly liveEnded: Counter<'reason'>
 
   constructor(connectedDevices: () => number) {
     this.devicesConnected = new Gauge({
@@ -75,6 +78,18 @@ export class HubMetrics implements AlertObserver {
       labelNames: ['outcome'],
       registers: [this.registry],
     })
+    this.liveClients = new Gauge({ name: 'edgefleet_live_clients', help: 'Operator clients (dashboards) on the live event stream now', registers: [this.registry] })
+    this.liveEnded = new Counter({
+      name: 'edgefleet_live_streams_ended_total',
+      help: 'Live event streams ended, by reason: client-closed, slow-client (cut off after falling 4 MiB behind; it reconnects and reloads), server-closed',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    })
+  }
+
+  /** A live stream ended: client-closed, slow-client (cut off: it stopped reading) or server-closed. */
+  liveStreamEnded(reason: string): void {
+    this.liveEnded.inc({ reason })
   }
 
   /** Judged windows whose statistics were not stored when judged (failed) or were given up (dropped). */

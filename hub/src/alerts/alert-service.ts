@@ -22,6 +22,8 @@ export interface AlertServiceOptions {
   logger: AlertLogger
   webhooks: WebhookSettings
   observer?: AlertObserver
+  /** called with each alert once stored (not for a repeated id) */
+  onStored?: (alert: Alert) => void
   /** how long emit() waits for the broker to confirm a publish (default 10 s); it goes on in the background */
   publishTimeoutMs?: number
   /** jitter source for webhook retries, [0, 1) */
@@ -93,7 +95,10 @@ export class AlertService {
     const inserted = await this.o.store.insertAlert(alert, this.o.webhooks.urls)
     // a repeated id: publish what was stored first, so MQTT and webhooks carry the same alert
     const stored = inserted ? alert : ((await this.o.store.getAlert(alert.id))?.alert ?? alert)
-    if (inserted) this.o.observer?.alertEmitted(alert.kind, alert.state)
+    if (inserted) {
+      this.o.observer?.alertEmitted(alert.kind, alert.state)
+      this.o.onStored?.(alert)
+    }
     await this.publish(stored)
     if (inserted && this.o.webhooks.urls.length > 0) this.dispatcher.kick()
   }

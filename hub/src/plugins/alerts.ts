@@ -21,7 +21,10 @@ const DAY_MS = 86_400_000
  * (pending deliveries from before a restart first) and stops when it closes.
  */
 export const alertsPlugin = fp<AlertsOptions>(async (app, o) => {
-  const alerts = new AlertService({ store: app.registry, broker: app.broker, logger: app.log, observer: app.metrics, webhooks: o.webhooks })
+  const alerts = new AlertService({
+    store: app.registry, broker: app.broker, logger: app.log, observer: app.metrics, webhooks: o.webhooks,
+    onStored: (alert) => app.live.publish('alert', { alert: { alert, ack: null } }),
+  })
   app.decorate('alerts', alerts)
   app.addHook('onReady', async () => alerts.start())
   let pruning: NodeJS.Timeout | undefined

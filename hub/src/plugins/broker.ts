@@ -31,7 +31,16 @@ export interface BrokerOptions {
 export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   let broker: HubBroker | undefined
   const metrics = new HubMetrics(() => broker?.connectedDevices().size ?? 0)
-  const ingest = new Ingest({ registry: app.registry, telemetry: app.telemetry, drift: app.drift, onStatus: (s) => app.deviceHealth.observe(s) }, app.log, metrics.observeIngest)
+  const ingest = new Ingest({
+    registry: app.registry, telemetry: app.telemetry, drift: app.drift,
+    onStatus: (s) => app.deviceHealth.observe(s),
+    // the live feed is registered after the broker; these run once messages flow
+    onDeviceChange: (id) => app.live.deviceChanged(id),
+    onDeploy: ({ deviceId, updatedAt: _at, ...deployment }) => {
+      app.live.publish('deploy', { deviceId, deployment })
+      if (deployment.rolloutId) app.live.rolloutChanged(deployment.rolloutId)
+    },
+  }, app.log, metrics.observeIngest)
   broker = o.broker
     ? // presence arrives as retained status messages and last wills, which ingest stores
       new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ingest, registry: app.registry, logger: app.log })
@@ -41,7 +50,9 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
         ingest,
         logger: app.log,
         onPresence: (deviceId, online) => {
-          app.registry.updatePresence(deviceId, { online, at: Date.now() }).catch((err: Error) => app.log.error({ deviceId, err: err.message }, 'presence update failed'))
+          app.registry.updatePresence(deviceId, { online, at: Date.now() })
+            .then(() => app.live.deviceChanged(deviceId))
+            .catch((err: Error) => app.log.error({ deviceId, err: err.message }, 'presence update failed'))
         },
       })
   app.decorate('broker', broker)

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { parseBearerAuthorization } from '../auth/operator-token.ts'
 import { HubError } from '../errors.ts'

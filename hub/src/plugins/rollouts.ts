@@ -18,7 +18,9 @@ export interface RolloutsOptions {
  * before the stores close.
  */
 export const rolloutsPlugin = fp<RolloutsOptions>(async (app, o) => {
-  const engine = new RolloutEngine({ registry: app.registry, desired: app.desired, health: app.deviceHealth, telemetry: app.telemetry, logger: app.log, tickMs: o.tickMs })
+  const engine = new RolloutEngine({ registry: app.registry, desired: app.desired, health: app.deviceHealth, telemetry: app.telemetry, logger: app.log, tickMs: o.tickMs,
+    onChange: (id) => app.live.rolloutChanged(id),
+  })
   app.decorate('rollouts', engine)
   app.addHook('preClose', async () => engine.close())
 }, { name: 'rollouts', dependencies: ['stores', 'desired', 'device-health'] })

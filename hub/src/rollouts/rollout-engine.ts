@@ -29,6 +29,8 @@ export interface RolloutEngineOptions {
   /** how often running rollouts are stepped, ms (default 1000) */
   tickMs?: number
   now?: () => number
+  /** called after a rollout's stored state changed (created, stepped, commanded) */
+  onChange?: (id: string) => void
 }
 
 /** The operator's commands besides create. */
@@ -195,10 +197,11 @@ export class RolloutEngine {
     return s
   }
 
-  private save(s: StoredRollout, now: number): Promise<void> {
+  private async save(s: StoredRollout, now: number): Promise<void> {
     const r = s.rollout
     const row: RolloutRow = { id: r.id, model: r.model.name, version: r.model.version, state: r.state, body: s, createdAt: r.createdAt, updatedAt: now }
-    return this.o.registry.saveRollout(row)
+    await this.o.registry.saveRollout(row)
+    this.o.onChange?.(r.id)
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

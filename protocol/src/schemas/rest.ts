@@ -1,6 +1,7 @@
 import Type from 'typebox'
 import { Count, DeviceId, Finite, Id, ModelName, ModelRef, SemVer, ShortText, Timestamp } from './common.ts'
 import { Alert, AlertKind } from './hub-messages.ts'
+import { DriftState, ShadowState } from './device-messages.ts'
 
 /** REST bodies of the hub API (`/api/v1`). The hub validates with these; clients may too. */
 
@@ -28,6 +29,45 @@ export const DeviceCounters = Type.Object(
   { additionalProperties: false },
 )
 
+/** A device's model health from its latest status message (the hub keeps it in memory). */
+export const DeviceHealthView = Type.Object(
+  {
+    /** when the hub received the status */
+    at: Timestamp,
+    online: Type.Boolean(),
+    /** mean and p95 per-sample inference latency over the device's last status interval, ms */
+    latencyMs: Type.Optional(Finite),
+    latencyP95Ms: Type.Optional(Finite),
+    /** inference runs and failed (or non-finite) runs since the model was loaded */
+    inferenceRuns: Type.Optional(Count),
+    inferenceErrors: Type.Optional(Count),
+    /** the agent's own drift judgement */
+    drift: Type.Optional(DriftState),
+    shadow: Type.Optional(Type.Union([ShadowState, Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+
+/** `GET /devices/:id/events`: the device's stored events (deploy steps, errors, command results), newest first. */
+export const DeviceEventList = Type.Object(
+  {
+    deviceId: DeviceId,
+    events: Type.Array(Type.Object({
+      seq: Count,
+      /** device clock, ms since the epoch */
+      ts: Timestamp,
+      type: Type.String({ maxLength: 32 }),
+      event: Type.Record(Type.String(), Type.Unknown()),
+    }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+)
+
+export const DeviceEventsQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+  { additionalProperties: false },
+)
+
 export const DeviceView = Type.Object(
   {
     id: DeviceId,
@@ -44,6 +84,8 @@ export const DeviceView = Type.Object(
     backend: Type.Union([Type.String(), Type.Null()]),
     keepaliveS: Type.Union([Type.Integer(), Type.Null()]),
     counters: DeviceCounters,
+    /** what the device's latest status said about its model's health (null before its first status since the hub started) */
+    health: Type.Optional(Type.Union([DeviceHealthView, Type.Null()])),
   },
   { additionalProperties: false },
 )
@@ -262,6 +304,8 @@ export const DriftHistoryQuery = Type.Object(
 )
 
 export type DeviceView = Type.Static<typeof DeviceView>
+export type DeviceHealthView = Type.Static<typeof DeviceHealthView>
+export type DeviceEventList = Type.Static<typeof DeviceEventList>
 export type DeviceList = Type.Static<typeof DeviceList>
 export type PredictionBuckets = Type.Static<typeof PredictionBuckets>
 export type Health = Type.Static<typeof Health>

@@ -6,6 +6,6 @@ import type { Handler } from './handler.ts'
  */
 export const handleEvents: Handler<'events'> = async (ctx, m) => {
   await ctx.registry.recordEvent({ deviceId: m.deviceId, seq: m.seq, ts: m.ts, type: m.event.type, event: m.event as Record<string, unknown> })
-  if (m.event.type === 'deploy') await ctx.registry.recordDeployment(m.deviceId, m.event, m.ts, Date.now())
+  if (m.event.type === 'deploy') ctx.onDeploy?.(await ctx.registry.recordDeployment(m.deviceId, m.event, m.ts, Date.now()))
   return {}
 }

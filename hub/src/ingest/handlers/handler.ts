@@ -1,4 +1,5 @@
 import type { ChannelPayloads, DriftSummary, Status, UplinkChannel } from '@edgefleet/protocol'
+import type { DeploymentRecord } from '../../registry/deployment-store.ts'
 import type { RegistryStore } from '../../registry/registry-store.ts'
 import type { TelemetryStore } from '../../telemetry/telemetry-store.ts'
 
@@ -12,6 +13,8 @@ export interface IngestContext {
   onDeviceChange?: (deviceId: string) => void
   /** sees every valid status message (device health for rollout gates) */
   onStatus?: (status: Status) => void
+  /** sees every activation step a device reports, as stored */
+  onDeploy?: (deployment: DeploymentRecord) => void
 }
 
 /** One handler per uplink message type; `fresh` is false for a redelivered seq (store idempotently anyway). */

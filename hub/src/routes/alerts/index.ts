@@ -39,6 +39,8 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     // requireOperator has run: the token's name is who acknowledged
     const by = request.operator ?? 'operator'
-    return app.registry.acknowledgeAlert(request.params.id, { by, note: request.body.note ?? null })
+    const record = await app.registry.acknowledgeAlert(request.params.id, { by, note: request.body.note ?? null })
+    app.live.publish('alert', { alert: record })
+    return record
   })
 }

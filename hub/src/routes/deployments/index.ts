@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { compare } from 'semver'
 import { DesiredAssignmentBody, DeviceDeployment, DeviceParams, ErrorBody, Desired } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
+import { healthView } from '../devices/device-view.ts'
 import type { ModelVersionRecord } from '../../registry/model-store.ts'
 
 /** One device's desired state: put it on a registered version directly, and see what it reported. */
@@ -47,14 +48,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!(await app.registry.getDevice(id))) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${id}`)
     const deployments = (await app.registry.listDeployments({ deviceIds: [id] })).map(({ deviceId: _d, updatedAt: _u, ...d }) => d)
     const h = app.deviceHealth.get(id)
-    const health = h ? {
-      at: h.at, online: h.online, model: h.model,
-      ...(h.latencyMs !== undefined ? { latencyMs: h.latencyMs } : {}),
-      ...(h.latencyP95Ms !== undefined ? { latencyP95Ms: h.latencyP95Ms } : {}),
-      ...(h.inferenceRuns !== undefined ? { inferenceRuns: h.inferenceRuns } : {}),
-      ...(h.inferenceErrors !== undefined ? { inferenceErrors: h.inferenceErrors } : {}),
-      ...(h.shadow !== undefined ? { shadow: h.shadow } : {}),
-    } : null
+    const health = h ? { ...healthView(h), model: h.model } : null
     return { deviceId: id, desired: (await app.registry.getDesired(id))?.desired ?? null, deployments, health }
   })
 }

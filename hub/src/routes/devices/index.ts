@@ -1,17 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { DeviceList, DeviceListQuery, DeviceParams, DeviceView, ErrorBody, PredictionBuckets, PredictionsQuery } from '@edgefleet/protocol'
+import { DeviceEventList, DeviceEventsQuery, DeviceList, DeviceListQuery, DeviceParams, DeviceView, ErrorBody, PredictionBuckets, PredictionsQuery } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
 import type { DeviceRecord } from '../../registry/registry-store.ts'
+import { deviceView } from './device-view.ts'
 
 const HOUR = 3_600_000
 const MINUTE = 60_000
 /** Most buckets one query may ask for. */
 const MAX_BUCKETS = 10_000
+/** Events one request returns unless it asks for more (at most 1 000). */
+const DEFAULT_EVENTS = 100
 
-/** Devices: list with filters, one device with its counters, its predictions over time. */
+/** Devices: list with filters, one device with its counters and health, its predictions over time, its events. */
 export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preHandler', app.requireOperator)
-  const view = (d: DeviceRecord) => ({ ...d, counters: app.ingest.counters.get(d.id) })
+  const view = (d: DeviceRecord) => deviceView(d, app.ingest.counters.get(d.id), app.deviceHealth.get(d.id))
 
   app.get('/devices', {
     schema: { tags: ['devices'], summary: 'List devices', querystring: DeviceListQuery, response: { 200: DeviceList, 401: ErrorBody } },
@@ -52,5 +55,20 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if ((to - from) / every > MAX_BUCKETS) throw new HubError('HUB_USAGE', `that is more than ${MAX_BUCKETS} buckets: widen \`every\` or narrow the range`)
     const buckets = await app.telemetry.aggregatePredictions({ deviceId: id, from, to, everyMs: every })
     return { deviceId: id, from, to, every, total: buckets.reduce((n, b) => n + b.count, 0), buckets }
+  })
+
+  app.get('/devices/:id/events', {
+    schema: {
+      tags: ['devices'],
+      summary: "A device's stored events (deploy steps, errors, command results), newest first",
+      params: DeviceParams,
+      querystring: DeviceEventsQuery,
+      response: { 200: DeviceEventList, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+    },
+  }, async (request) => {
+    const { id } = request.params
+    if (!(await app.registry.getDevice(id))) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${id}; list them with GET /api/v1/devices`)
+    const events = await app.registry.listEvents(id, request.query.limit ?? DEFAULT_EVENTS)
+    return { deviceId: id, events: events.map(({ seq, ts, type, event }) => ({ seq, ts, type, event })) }
   })
 }

@@ -6,7 +6,7 @@ import { ErrorBody, ModelVersionView } from '@edgefleet/protocol'
 import type { FastifyRequest } from 'fastify'
 import type { ModelBlobs } from '../../models/model-blobs.ts'
 import { pushModel, PUSH_STEPS } from '../../models/push-model.ts'
-import { versionView } from './model-views.ts'
+import { versionSummary, versionView } from './model-views.ts'
 import { receivePackage, tooLarge } from './receive-package.ts'
 
 export interface UploadRouteOptions {
@@ -62,6 +62,7 @@ export const uploadRoute: FastifyPluginAsyncTypebox<UploadRouteOptions> = async 
         onStep: (step) => request.log.debug({ step }, 'model upload'),
       })
       request.log.info({ model: record.name, version: record.version, sha256: record.sha256, operator: request.operator }, 'model version registered')
+      app.live.publish('model', { version: versionSummary(record) })
       return reply.status(201).send(await versionView(app.registry, record))
     } finally {
       await rm(dir, { recursive: true, force: true })
