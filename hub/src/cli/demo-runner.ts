@@ -78,7 +78,7 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/drift/#' -v\n` +
         `  rollouts   EDGEFLEET_TOKEN=${token} EDGEFLEET_HUB_API=${hub.httpUrl} pnpm edgefleet rollout create --model gas-sensor@<version> --waves 34,67,100 --soak 30s --wait\n` +
         `             (register the version first: pnpm edgefleet model push <package-dir> --hub ${hub.httpUrl})\n` +
-        `  dashboard  arrives with the Dashboard issue (${hub.httpUrl}/)\n` +
+        `  dashboard  ${hub.httpUrl}/   (sign in with the operator token ${token})\n` +
         `  data       ${config.dataDir}\nCtrl-C stops everything.\n\n`,
     )
     const seen = new Set((await hub.app.registry.listAlerts({ limit: 1000 })).alerts.map((r) => r.alert.id))

@@ -53,7 +53,7 @@ export function registerHubCommand(program: Command): void {
       const hub = await startHub(config)
       const mqtt = hub.wsUrl === null ? `  MQTT     ${hub.mqttUrl}  (external broker: devices connect there)\n` : `  MQTT     ${hub.mqttUrl}\n  MQTT/WS  ${hub.wsUrl}\n`
       process.stdout.write(
-        `edgefleet hub ready\n  API      ${hub.httpUrl}/api/v1  (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
+        `edgefleet hub ready\n  dashboard ${hub.httpUrl}/  (sign in with an operator token: edgefleet token add <name>)\n  API      ${hub.httpUrl}/api/v1  (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
           `${mqtt}  data     ${hub.config.dataDir}\nCtrl-C stops it.\n`,
       )
       const signal = await untilSignal()
