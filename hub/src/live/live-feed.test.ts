@@ -18,6 +18,7 @@ function feed(o: { failDevice?: boolean } = {}) {
       built.push(`rollout:${id}`)
       return id === 'gone' ? null : ({ id } as unknown as RolloutView)
     },
+    rolloutOfDevice: async (id) => (id === 'pi-9' ? 'r9' : null),
   })
   const received: [LiveEventType, unknown][] = []
   return { live, built, received, listen: () => live.subscribe((type, body) => received.push([type, body])) }
@@ -35,6 +36,14 @@ describe('LiveFeed', () => {
     f.live.rolloutChanged('gone')
     await tick()
     expect(f.received).toEqual([['device', { device: { id: 'pi-1' } }], ['device', { device: { id: 'pi-2' } }], ['rollout', { rollout: { id: 'r1' } }]])
+  })
+
+  it('sends a device\'s rollout with the device: its progress counts the device\'s status', async () => {
+    const f = feed()
+    f.listen()
+    f.live.deviceChanged('pi-9')
+    await tick()
+    expect(f.received).toEqual([['device', { device: { id: 'pi-9' } }], ['rollout', { rollout: { id: 'r9' } }]])
   })
 
   it('builds nothing while nobody listens', async () => {

@@ -8,6 +8,8 @@ export interface LiveFeedOptions {
   deviceView(id: string): Promise<DeviceView | null>
   /** a rollout's current view (state + progress); null if unknown */
   rolloutView(id: string): Promise<RolloutView | null>
+  /** the rollout a device's desired state belongs to: its progress depends on the device's status too */
+  rolloutOfDevice?(id: string): Promise<string | null>
   /** device and rollout changes are sent at most once per id per this many ms (default 1000) */
   coalesceMs?: number
   logger: { warn(o: object, msg: string): void }
@@ -96,6 +98,9 @@ export class LiveFeed {
     for (const id of devices) {
       const device = await this.o.deviceView(id).catch((err: Error) => this.failed('device', id, err))
       if (device && !this.closed) this.publish('device', { device })
+      // a device counts as installed in its rollout once its status names the new version
+      const rollout = await this.o.rolloutOfDevice?.(id).catch((err: Error) => this.failed('device rollout', id, err))
+      if (rollout && !rollouts.includes(rollout)) rollouts.push(rollout)
     }
     for (const id of rollouts) {
       const rollout = await this.o.rolloutView(id).catch((err: Error) => this.failed('rollout', id, err))

@@ -21,6 +21,7 @@ export const livePlugin = fp(async (app) => {
       const d = await app.registry.getDevice(id)
       return d ? deviceView(d, app.ingest.counters.get(id), app.deviceHealth.get(id)) : null
     },
+    rolloutOfDevice: async (id) => (await app.registry.getDesired(id))?.desired.rolloutId ?? null,
     rolloutView: async (id) => {
       const s = await app.rollouts.get(id)
       return s ? rolloutView(s, await app.rollouts.facts(s), Date.now()) : null
