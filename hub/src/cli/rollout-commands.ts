@@ -91,6 +91,7 @@ const GATE_HELP: Record<keyof GateConfig, string> = {
   maxInferenceErrorRate: 'abort when more inference runs fail or give NaN, e.g. 1%',
   minInferenceRuns: 'inference runs before the error rate is judged',
   maxLatencyIncrease: 'abort when p95 latency grows more than this over the same devices before, e.g. 50%, or off',
+  minLatencyIncreaseMs: '…and by more than this many ms (GC pauses make sub-ms models jump by whole ms), e.g. 5ms',
   maxDriftAlerts: 'abort when updated devices raise more drift alerts, or off',
   maxConfidenceDrop: 'abort when mean confidence drops more, e.g. 10%, or off',
   minShadowAgreement: 'with --shadow: least top-1 agreement with the active model, e.g. 95%',

@@ -80,6 +80,7 @@ export const RolloutCreateBody = Type.Object(
     maxErrorRate: Flag('inference errors tolerated, e.g. 1% (default)'),
     minInferenceRuns: Flag('inference runs before the error rate is judged (default 100)'),
     maxLatencyIncrease: Flag('p95 latency increase tolerated, e.g. 50% (default) or off'),
+    minLatencyIncreaseMs: Flag('p95 latency increase always tolerated, in ms, e.g. 5ms (default)'),
     maxDriftAlerts: Flag('drift alerts tolerated on updated devices (default off)'),
     maxConfidenceDrop: Flag('drop of mean confidence tolerated, e.g. 10% (default) or off'),
     minShadowAgreement: Flag('least top-1 agreement of the shadow with the active model, e.g. 95%'),

@@ -12,6 +12,7 @@ describe('DEFAULT_GATES', () => {
       maxInferenceErrorRate: 0.01,
       minInferenceRuns: 100,
       maxLatencyIncrease: 0.5,
+      minLatencyIncreaseMs: 5,
       maxDriftAlerts: null,
       maxConfidenceDrop: 0.1,
       minShadowAgreement: null,
@@ -26,6 +27,7 @@ describe('parseGateFlags', () => {
     const gates = parseGateFlags({
       '--max-failure-rate': '20%',
       maxLatencyIncrease: '150%',
+      'min-latency-increase-ms': '2ms',
       'min-shadow-agreement': '0.95',
       minExecuted: '3',
       maxDriftAlerts: '0',
@@ -39,6 +41,7 @@ describe('parseGateFlags', () => {
       maxInferenceErrorRate: 0.005,
       minInferenceRuns: 1000,
       maxLatencyIncrease: 1.5,
+      minLatencyIncreaseMs: 2,
       maxDriftAlerts: 0,
       maxConfidenceDrop: null,
       minShadowAgreement: 0.95,
@@ -55,6 +58,13 @@ describe('parseGateFlags', () => {
     expect(message).toMatch(/--min-executed: "three" is not a count/)
     expect(message).toMatch(/--min-shadow-agreement: "120%" is more than 100%/)
     expect(message).toMatch(/--max-error-rate: this gate cannot be off; write 1% \(the default\)/)
+  })
+
+  it('reads the latency floor in ms and refuses what is not one', () => {
+    expect(parseGateFlags({ minLatencyIncreaseMs: '0' }).minLatencyIncreaseMs).toBe(0)
+    expect(parseGateFlags({ minLatencyIncreaseMs: '12.5' }).minLatencyIncreaseMs).toBe(12.5)
+    expect(usage(() => parseGateFlags({ minLatencyIncreaseMs: 'fast' }))).toMatch(/--min-latency-increase-ms: "fast" is not a duration in ms/)
+    expect(usage(() => parseGateFlags({ minLatencyIncreaseMs: 'off' }))).toMatch(/cannot be off; write 5ms/)
   })
 
   it('lets a latency increase exceed 100 % but not 1000 %', () => {

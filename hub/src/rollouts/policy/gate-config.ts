@@ -21,6 +21,11 @@ export interface GateConfig {
   minInferenceRuns: number
   /** Latency p95 after the update may be at most p95 before × (1 + this); 0.5 = 50 % slower. `null`: off. */
   maxLatencyIncrease: number | null
+  /**
+   * …and the p95 may in any case grow by this many ms: sub-millisecond models see whole-millisecond jumps from
+   * a GC pause or a busy core, which are not a regression users notice.
+   */
+  minLatencyIncreaseMs: number
   /** Most drift alerts the updated devices may raise since their update, all devices together. `null`: off. */
   maxDriftAlerts: number | null
   /** Largest drop of mean top-class confidence (0–1, absolute: 0.1 = ten points). `null`: off. */
@@ -31,7 +36,7 @@ export interface GateConfig {
 
 /**
  * Defaults: tolerate one failed install in ten, abort on the first executed device's evidence, 1 % inference
- * errors (judged after 100 runs), 50 % slower p95, confidence down at most ten points. Drift alerts are off by
+ * errors (judged after 100 runs), 50 % slower p95 (or 5 ms slower, whichever is more), confidence down at most ten points. Drift alerts are off by
  * default because input drift is caused by the world, not by the model version; shadow agreement is off
  * unless asked for.
  */
@@ -41,11 +46,14 @@ export const DEFAULT_GATES: Readonly<GateConfig> = Object.freeze({
   maxInferenceErrorRate: 0.01,
   minInferenceRuns: 100,
   maxLatencyIncrease: 0.5,
+  minLatencyIncreaseMs: 5,
   maxDriftAlerts: null,
   maxConfidenceDrop: 0.1,
   minShadowAgreement: null,
 })
 
+/** Largest latency floor accepted, ms. */
+const MAX_LATENCY_FLOOR_MS = 60_000
 /** Most a latency increase may be set to (10 = eleven times slower): anything more is a typo. */
 const MAX_LATENCY_INCREASE = 10
 
@@ -56,18 +64,20 @@ export const GATE_FLAGS = {
   'max-error-rate': 'maxInferenceErrorRate',
   'min-inference-runs': 'minInferenceRuns',
   'max-latency-increase': 'maxLatencyIncrease',
+  'min-latency-increase-ms': 'minLatencyIncreaseMs',
   'max-drift-alerts': 'maxDriftAlerts',
   'max-confidence-drop': 'maxConfidenceDrop',
   'min-shadow-agreement': 'minShadowAgreement',
 } as const satisfies Record<string, keyof GateConfig>
 
-type Kind = 'fraction' | 'increase' | 'count'
+type Kind = 'fraction' | 'increase' | 'count' | 'ms'
 const KIND: Record<keyof GateConfig, Kind> = {
   maxInstallFailureRate: 'fraction',
   minDevicesExecuted: 'count',
   maxInferenceErrorRate: 'fraction',
   minInferenceRuns: 'count',
   maxLatencyIncrease: 'increase',
+  minLatencyIncreaseMs: 'ms',
   maxDriftAlerts: 'count',
   maxConfidenceDrop: 'fraction',
   minShadowAgreement: 'fraction',
@@ -105,6 +115,10 @@ function parseGateValue(field: keyof GateConfig, text: string): number | null | 
       return parseFraction(text)
     case 'increase':
       return parseFraction(text, MAX_LATENCY_INCREASE)
+    case 'ms': {
+      const ms = Number(text.trim().replace(/ms$/, ''))
+      return text.trim() !== '' && Number.isFinite(ms) && ms >= 0 && ms <= MAX_LATENCY_FLOOR_MS ? ms : `${JSON.stringify(text)} is not a duration in ms: write a number from 0 to ${MAX_LATENCY_FLOOR_MS}, e.g. 5 or 5ms`
+    }
   }
 }
 
@@ -114,7 +128,9 @@ export function validateGates(gates: Readonly<GateConfig>): GateConfig {
   for (const field of Object.keys(KIND) as (keyof GateConfig)[]) {
     const v: unknown = gates[field]
     if (v === null && NULLABLE.has(field)) continue
-    const max = KIND[field] === 'fraction' ? 1 : KIND[field] === 'increase' ? MAX_LATENCY_INCREASE : Number.MAX_SAFE_INTEGER
+    // rollouts stored before a gate setting existed take its default
+    if (v === undefined && field === 'minLatencyIncreaseMs') continue
+    const max = KIND[field] === 'fraction' ? 1 : KIND[field] === 'increase' ? MAX_LATENCY_INCREASE : KIND[field] === 'ms' ? MAX_LATENCY_FLOOR_MS : Number.MAX_SAFE_INTEGER
     const ok = typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max && (KIND[field] !== 'count' || Number.isInteger(v))
     if (!ok) problems.push(`${field} is ${JSON.stringify(v)}: ${expectation(field)}`)
   }
@@ -131,11 +147,13 @@ function expectation(field: keyof GateConfig): string {
       return `write a fraction from 0 to 1${off}`
     case 'increase':
       return `write a fraction from 0 to ${MAX_LATENCY_INCREASE}${off}`
+    case 'ms':
+      return `write milliseconds from 0 to ${MAX_LATENCY_FLOOR_MS}`
   }
 }
 
 /** A gate's threshold as people read it: `10%`, `3`, `off`. */
 export function formatGateValue(field: keyof GateConfig, value: number | null): string {
   if (value === null) return 'off'
-  return KIND[field] === 'count' ? String(value) : formatPercent(value)
+  return KIND[field] === 'count' ? String(value) : KIND[field] === 'ms' ? `${value}ms` : formatPercent(value)
 }

@@ -80,7 +80,7 @@ export interface EvaluateOptions {
  * - Latency: p95 across the active devices that report both values of their own p95 after the update, against
  *   p95 of the same devices' values before (shadow stage: the shadow's p95 against the active model's). p95 is
  *   nearest-rank: sort the n values ascending and take the ⌈0.95 n⌉-th (so with fewer than 20 devices it is the
- *   largest value).
+ *   largest value). The limit is the larger of before × (1 + maxLatencyIncrease) and before + minLatencyIncreaseMs.
  * - Drift: Σ drift alerts of the active devices.
  * - Confidence: mean baseline confidence minus mean confidence with the candidate, over the active devices that report both.
  * - Shadow agreement: Σ (agreement × samples) / Σ samples over the devices that report agreement.
@@ -92,7 +92,7 @@ export function evaluateGates(gates: Readonly<GateConfig>, observations: readonl
   const active = observations.filter((o) => o.state === 'active')
   const results: GateResult[] = [installFailures(g, executed, shadow)]
   if (!shadow) results.push(inferenceErrors(g, active))
-  if (g.maxLatencyIncrease !== null) results.push(latency(g.maxLatencyIncrease, active, shadow))
+  if (g.maxLatencyIncrease !== null) results.push(latency(g.maxLatencyIncrease, g.minLatencyIncreaseMs, active, shadow))
   if (!shadow && g.maxDriftAlerts !== null) results.push(driftAlerts(g.maxDriftAlerts, active))
   if (!shadow && g.maxConfidenceDrop !== null) results.push(confidenceDrop(g.maxConfidenceDrop, active))
   if (shadow && g.minShadowAgreement !== null) results.push(shadowAgreement(g.minShadowAgreement, active, options.final === true))
@@ -144,7 +144,7 @@ function inferenceErrors(g: GateConfig, active: readonly DeviceObservation[]): G
   return { ...base, passed, judged: true, value: rate, message: `inference errors ${errors}/${runs} = ${formatPercent(rate)} ${passed ? '≤' : '>'} ${formatPercent(g.maxInferenceErrorRate)}` }
 }
 
-function latency(maxIncrease: number, active: readonly DeviceObservation[], shadow: boolean): GateResult {
+function latency(maxIncrease: number, floorMs: number, active: readonly DeviceObservation[], shadow: boolean): GateResult {
   const pairs = active.flatMap((o) => {
     const after = shadow ? o.shadow?.latencyP95Ms : o.latencyP95AfterMs
     return o.latencyP95BeforeMs !== undefined && after !== undefined ? [{ before: o.latencyP95BeforeMs, after }] : []
@@ -155,7 +155,8 @@ function latency(maxIncrease: number, active: readonly DeviceObservation[], shad
   const what = shadow ? 'shadow latency p95' : 'latency p95'
   if (before === null || after === null) return { ...base, passed: true, judged: false, value: null, message: `${what}: no device reports it before and after yet` }
   const increase = before > 0 ? after / before - 1 : after > 0 ? Number.POSITIVE_INFINITY : 0
-  const limit = before * (1 + maxIncrease)
+  // slower by the fraction, or by the floor in ms, whichever allows more
+  const limit = Math.max(before * (1 + maxIncrease), before + floorMs)
   const passed = after <= limit + 1e-9
   const change = increase >= 0 ? `+${formatPercent(increase)}` : `-${formatPercent(-increase)}`
   return {
@@ -163,7 +164,7 @@ function latency(maxIncrease: number, active: readonly DeviceObservation[], shad
     passed,
     judged: true,
     value: increase,
-    message: `${what} ${round(after)} ms vs ${round(before)} ms before (${change}, ${pairs.length} devices) ${passed ? '≤' : '>'} ${round(limit)} ms (+${formatPercent(maxIncrease)})`,
+    message: `${what} ${round(after)} ms vs ${round(before)} ms before (${change}, ${pairs.length} devices) ${passed ? '≤' : '>'} ${round(limit)} ms (+${formatPercent(maxIncrease)} or +${round(floorMs)} ms)`,
   }
 }
 

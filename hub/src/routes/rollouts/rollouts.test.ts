@@ -115,7 +115,7 @@ describe('rollouts (REST + engine)', { timeout: 120_000 }, () => {
 
   it('aborts a version that breaks the latency gate and rolls every updated device back with a signed rollback', async () => {
     await register('1.1.0')
-    const r = (await call({ method: 'POST', url: '/api/v1/rollouts', payload: { model: 'gas-sensor@1.1.0', target: 'tag:site=north', waves: '20,100', soak: '0s', maxLatencyIncrease: '50%' } })).json() as RolloutView
+    const r = (await call({ method: 'POST', url: '/api/v1/rollouts', payload: { model: 'gas-sensor@1.1.0', target: 'tag:site=north', waves: '20,100', soak: '0s', maxLatencyIncrease: '50%', minLatencyIncreaseMs: '0' } })).json() as RolloutView
     for (let round = 0; round < 5; round++) {
       await devicesFollow((v) => (v === '1.1.0' ? 0.5 : 0.01))
       await app.rollouts.tick()
