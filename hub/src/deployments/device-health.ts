@@ -1,5 +1,8 @@
 import type { DriftState, ShadowState, Status } from '@edgefleet/protocol'
 
+/** Status intervals whose p95 latencies make up {@link DeviceHealthReport.latencyP95StableMs}. */
+export const STABLE_INTERVALS = 5
+
 /** What the latest status message of a device said about its model's health. */
 export interface DeviceHealthReport {
   deviceId: string
@@ -11,6 +14,11 @@ export interface DeviceHealthReport {
   latencyMs?: number
   /** p95 of per-sample inference latency over the same interval, ms */
   latencyP95Ms?: number
+  /**
+   * median of the p95s of the last (up to) {@link STABLE_INTERVALS} status intervals with the same model, ms: what
+   * rollout gates judge, since one interval's p95 of a sub-millisecond model jumps tenfold with one GC pause
+   */
+  latencyP95StableMs?: number
   /** inference runs and failed (or non-finite) runs since the model was loaded */
   inferenceRuns?: number
   inferenceErrors?: number
@@ -25,6 +33,8 @@ export interface DeviceHealthReport {
  */
 export class DeviceHealth {
   private readonly reports = new Map<string, DeviceHealthReport>()
+  /** per device: the model the recent p95s were measured with, and those p95s, oldest first */
+  private readonly recent = new Map<string, { sha256: string | null; p95s: number[] }>()
 
   observe(s: Status, at: number = Date.now()): void {
     const prev = this.reports.get(s.deviceId)
@@ -35,7 +45,10 @@ export class DeviceHealth {
     }
     const r: DeviceHealthReport = { deviceId: s.deviceId, at, online: true, model: s.model ?? prev?.model ?? null }
     if (s.latencyMs !== undefined) r.latencyMs = s.latencyMs
-    if (s.latencyP95Ms !== undefined) r.latencyP95Ms = s.latencyP95Ms
+    if (s.latencyP95Ms !== undefined) {
+      r.latencyP95Ms = s.latencyP95Ms
+      r.latencyP95StableMs = this.stableP95(s.deviceId, r.model?.sha256 ?? null, s.latencyP95Ms)
+    }
     if (s.counters?.inferenceRuns !== undefined) r.inferenceRuns = s.counters.inferenceRuns
     if (s.counters?.inferenceErrors !== undefined) r.inferenceErrors = s.counters.inferenceErrors
     if (s.shadow !== undefined) r.shadow = s.shadow
@@ -49,5 +62,17 @@ export class DeviceHealth {
 
   forget(deviceId: string): void {
     this.reports.delete(deviceId)
+    this.recent.delete(deviceId)
+  }
+
+  /** Adds one interval's p95 to the device's recent ones (started afresh when its model changes); returns their median. */
+  private stableP95(deviceId: string, sha256: string | null, p95: number): number {
+    let recent = this.recent.get(deviceId)
+    if (!recent || recent.sha256 !== sha256) this.recent.set(deviceId, (recent = { sha256, p95s: [] }))
+    recent.p95s.push(p95)
+    if (recent.p95s.length > STABLE_INTERVALS) recent.p95s.shift()
+    const sorted = [...recent.p95s].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
   }
 }

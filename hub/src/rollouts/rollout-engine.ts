@@ -177,7 +177,7 @@ export class RolloutEngine {
   private baseline(id: string, model: string): Baseline {
     const h = this.o.health.get(id)
     const running = h?.model && h.model.name === model ? h.model : null
-    const latency = h?.latencyP95Ms ?? h?.latencyMs
+    const latency = h?.latencyP95StableMs ?? h?.latencyP95Ms ?? h?.latencyMs
     return { version: running?.version ?? null, sha256: running?.sha256 ?? null, ...(latency !== undefined ? { latencyP95Ms: latency } : {}) }
   }
 

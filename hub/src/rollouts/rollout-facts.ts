@@ -103,7 +103,7 @@ export function observe(r: Rollout, id: string, a: Assignment, s: DeviceSources)
     if (a.role === 'active') {
       o.inferenceRuns = h.inferenceRuns ?? 0
       o.inferenceErrors = h.inferenceErrors ?? 0
-      const after = h.latencyP95Ms ?? h.latencyMs
+      const after = h.latencyP95StableMs ?? h.latencyP95Ms ?? h.latencyMs
       if (after !== undefined) o.latencyP95AfterMs = after
       o.driftAlerts = s.driftAlerts
       if (s.confidence) {
