@@ -4,7 +4,7 @@ import type { LiveEventBodies, LiveEventType as ProtocolLiveEventType } from '@e
  * The live stream's event types: a copy of the protocol's `LIVE_EVENT_TYPES` (importing it would pull the
  * protocol's runtime, validators and all, into the bundle). The checks below fail to compile when the two differ.
  */
-export const LIVE_EVENT_TYPES = ['ready', 'device', 'alert', 'rollout', 'deploy', 'model'] as const
+export const LIVE_EVENT_TYPES = ['ready', 'device', 'alert', 'rollout', 'deploy', 'model', 'job'] as const
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number]
 type Missing = Exclude<ProtocolLiveEventType, LiveEventType>
 type Extra = Exclude<LiveEventType, ProtocolLiveEventType>
@@ -16,7 +16,7 @@ export type LiveMessage = { [K in LiveEventType]: { type: K; body: LiveEventBodi
 
 /** The key each body must carry, checked before the body is handed on (a cheap guard, not a schema). */
 const BODY_KEY: Record<LiveEventType, string> = {
-  ready: 'hubVersion', device: 'device', alert: 'alert', rollout: 'rollout', deploy: 'deployment', model: 'version',
+  ready: 'hubVersion', device: 'device', alert: 'alert', rollout: 'rollout', deploy: 'deployment', model: 'version', job: 'job',
 }
 
 function isLiveEventType(value: string | undefined): value is LiveEventType {
