@@ -7,20 +7,24 @@ import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { dashboardPlugin } from './plugins/dashboard.ts'
+import { datasetsPlugin } from './plugins/datasets.ts'
 import { brokerPlugin } from './plugins/broker.ts'
 import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
 import { rolloutsPlugin } from './plugins/rollouts.ts'
+import { retrainingPlugin } from './plugins/retraining.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { livePlugin } from './plugins/live.ts'
 import { operatorAuthPlugin } from './plugins/operator-auth.ts'
 import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
+import { datasetRoutes } from './routes/datasets/index.ts'
 import { deploymentRoutes } from './routes/deployments/index.ts'
 import { rolloutRoutes } from './routes/rollouts/index.ts'
 import { deviceRoutes } from './routes/devices/index.ts'
 import { driftRoutes } from './routes/drift/index.ts'
 import { healthRoutes } from './routes/health/index.ts'
+import { jobRoutes } from './routes/jobs/index.ts'
 import { liveRoutes } from './routes/live/index.ts'
 import { modelRoutes } from './routes/models/index.ts'
 import { HUB_VERSION } from './version.ts'
@@ -63,6 +67,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(signingPlugin, { dataDir: config.dataDir })
   await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
   await app.register(deviceHealthPlugin)
+  await app.register(datasetsPlugin, { dataDir: config.dataDir, maxSamples: config.datasetMaxSamples, maxSnapshots: config.datasetMaxSnapshots })
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
@@ -70,6 +75,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(livePlugin)
   await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host })
   await app.register(rolloutsPlugin, { tickMs: config.rolloutTickMs })
+  await app.register(retrainingPlugin, { dataDir: config.dataDir, policies: config.retraining, concurrency: config.retrainConcurrency, auto: config.autoRetrain })
   await app.register(alertsPlugin, {
     retentionDays: config.alertRetentionDays,
     webhooks: {
@@ -87,6 +93,8 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(driftRoutes, { prefix: '/api/v1' })
   await app.register(liveRoutes, { prefix: '/api/v1' })
   await app.register(modelRoutes, { prefix: '/api/v1', dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes })
+  await app.register(datasetRoutes, { prefix: '/api/v1' })
+  await app.register(jobRoutes, { prefix: '/api/v1' })
   await app.register(dashboardPlugin, { dir: config.dashboardDir })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

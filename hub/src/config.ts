@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { DriftPolicyFields } from '@edgefleet/protocol'
 import { HubError } from './errors.ts'
+import { RetrainPolicyFields } from './retraining/jobs/retrain-policy.ts'
 import { DEFAULT_HUB_DATA_DIR } from './paths.ts'
 
 /** Settings of `edgefleet hub`. Defaults live here, documented once; flags > environment > file > defaults. */
@@ -55,6 +56,16 @@ export const HubConfigSchema = Type.Object(
     driftFleetSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     /** drift policy overrides per model name (config file only), e.g. { "gas-sensor": { "metric": "psi", "raiseAfter": 2 } } */
     drift: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), DriftPolicyFields),
+    /** training samples kept per model; beyond it the oldest unlabelled go first, then the oldest labelled (0 = no limit) */
+    datasetMaxSamples: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    /** dataset snapshots kept per model; beyond it the oldest are deleted, files and records (0 = no limit) */
+    datasetMaxSnapshots: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    /** retraining policy per model name (config file only; docs/RETRAINING.md), e.g. { "gas-sensor": { "minLabelled": 500, "canary": false } } */
+    retraining: Type.Record(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), RetrainPolicyFields),
+    /** retraining jobs run at once; the others wait */
+    retrainConcurrency: Type.Integer({ minimum: 1, maximum: 16 }),
+    /** false: drift, label-count and schedule triggers are off (jobs start only by hand) */
+    autoRetrain: Type.Boolean(),
   },
   { additionalProperties: false },
 )
@@ -82,6 +93,11 @@ export const HUB_DEFAULTS: HubConfig = {
   modelDirs: [],
   driftFleetSeconds: 60,
   drift: {},
+  datasetMaxSamples: 200_000,
+  datasetMaxSnapshots: 20,
+  retraining: {},
+  retrainConcurrency: 1,
+  autoRetrain: true,
 }
 
 /** Environment variables `edgefleet hub` reads (lower precedence than flags). */
@@ -99,10 +115,14 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   modelDirs: 'EDGEFLEET_MODEL_DIRS',
   maxUploadBytes: 'EDGEFLEET_MAX_UPLOAD_BYTES',
   dashboardDir: 'EDGEFLEET_DASHBOARD_DIR',
+  datasetMaxSamples: 'EDGEFLEET_DATASET_MAX_SAMPLES',
+  datasetMaxSnapshots: 'EDGEFLEET_DATASET_MAX_SNAPSHOTS',
+  retrainConcurrency: 'EDGEFLEET_RETRAIN_CONCURRENCY',
+  autoRetrain: 'EDGEFLEET_AUTO_RETRAIN',
 }
 
 const NUMERIC: (keyof HubConfig)[] = [
-  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'maxUploadBytes', 'rolloutTickMs', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays',
+  'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'maxUploadBytes', 'rolloutTickMs', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays', 'datasetMaxSamples', 'datasetMaxSnapshots', 'retrainConcurrency',
 ]
 const check = Compile(HubConfigSchema)
 
@@ -113,6 +133,8 @@ export function loadHubConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   const fromEnv: Record<string, unknown> = {}
   for (const [key, name] of Object.entries(HUB_ENV)) if (env[name] !== undefined) fromEnv[key] = env[name]
   const merged: Record<string, unknown> = { ...HUB_DEFAULTS, ...fromFile, ...fromEnv }
+  // commander gives `--no-auto-retrain`'s option as true when the flag is absent: only false is a choice
+  if (rest.autoRetrain === true) delete rest.autoRetrain
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) merged[k] = v
   for (const key of NUMERIC) {
     const v = merged[key]
@@ -123,6 +145,8 @@ export function loadHubConfig(flags: Record<string, unknown>, env: NodeJS.Proces
     const v = merged[key]
     if (typeof v === 'string') merged[key] = v.split(',').map((u) => u.trim()).filter((u) => u.length > 0)
   }
+  // environment gives booleans as text
+  if (typeof merged.autoRetrain === 'string' && /^(true|false|1|0|on|off)$/i.test(merged.autoRetrain)) merged.autoRetrain = /^(true|1|on)$/i.test(merged.autoRetrain)
   if (!check.Check(merged)) {
     const problems = [...new Set([...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`))]
     throw new HubError('HUB_CONFIG_INVALID', `invalid hub settings:\n${problems.join('\n')}\nRun edgefleet hub --help for the options.`)

@@ -37,6 +37,25 @@ export const HubErrorCodes = {
   HUB_ROLLOUT_CONFLICT: 409,
   /** the rollout is not in a state that allows this (e.g. resuming a completed one) */
   HUB_ROLLOUT_STATE: 409,
+  /** a dataset snapshot of a model without labelled samples */
+  HUB_DATASET_EMPTY: 409,
+  /** no such dataset snapshot (never made, or deleted by retention) */
+  HUB_SNAPSHOT_NOT_FOUND: 404,
+  /** a snapshot file is missing or no longer matches its recorded sha256 */
+  HUB_DATASET_CORRUPT: 500,
+  HUB_JOB_NOT_FOUND: 404,
+  /** a retraining job of the same model is queued or running */
+  HUB_JOB_CONFLICT: 409,
+  /** the job is not in a state that allows this (e.g. cancelling a finished one) */
+  HUB_JOB_STATE: 409,
+  /** a job was cancelled by an operator or the hub's shutdown */
+  HUB_JOB_CANCELLED: 409,
+  /** a job failed in one of its steps (the message names it) */
+  HUB_JOB_FAILED: 500,
+  /** too few labelled samples to retrain or to judge a candidate */
+  HUB_JOB_TOO_FEW_LABELS: 409,
+  /** the model cannot be retrained by the configured trainer (not a tabular classifier, unknown labels) */
+  HUB_JOB_UNSUPPORTED: 400,
 } as const
 
 export type HubErrorCode = keyof typeof HubErrorCodes

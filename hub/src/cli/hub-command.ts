@@ -22,6 +22,8 @@ export function hubServerOptions(command: Command): Command {
     .option('--drift-fleet-seconds <s>', `judge each model version's fleet-wide drift window this often (default ${d.driftFleetSeconds}); per-model drift policies go in the config file's "drift" key (docs/DRIFT.md)`)
     .option('--public-url <url>', 'the URL devices reach this REST API at, for model downloads (env EDGEFLEET_HUB_PUBLIC_URL; default http://<host>:<http port>)')
     .option('--max-upload-bytes <n>', `largest model package POST /api/v1/models accepts (default ${d.maxUploadBytes})`)
+    .option('--retrain-concurrency <n>', `retraining jobs running at once; the others wait (default ${d.retrainConcurrency})`)
+    .option('--no-auto-retrain', 'start retraining jobs only by hand: no drift, label-count or schedule triggers (env EDGEFLEET_AUTO_RETRAIN=false; policies per model go in the config file\'s "retraining" key, docs/RETRAINING.md)')
     .option('--dashboard-dir <dir>', 'the built dashboard to serve at / (env EDGEFLEET_DASHBOARD_DIR; default this repository\'s dashboard/dist)')
     .option('--webhook-secret <key>', 'sign webhook bodies: header X-Edgefleet-Signature: sha256=<HMAC-SHA256 hex> (prefer env EDGEFLEET_WEBHOOK_SECRET: flags show in ps)')
 }

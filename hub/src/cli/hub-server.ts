@@ -33,6 +33,9 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
     if (desired > 0) app.log.info({ devices: desired }, 'desired states republished')
     // rollouts carry on where they were: their steps publish desired states, so the broker runs first
     app.rollouts.start()
+    // retraining jobs a stop interrupted run again; the triggers listen from now on
+    await app.retraining.jobs.start()
+    app.retraining.triggers.start()
     const address = app.server.address()
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
     return {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { registerAlertCommands } from './alert-commands.ts'
 import { registerCredentialCommands } from './credential-commands.ts'
 import { registerDataCommands } from './data-commands.ts'
+import { registerDatasetCommands } from './dataset-commands.ts'
 import { registerDeviceCommands } from './device-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { registerHubCommand } from './hub-command.ts'
@@ -24,6 +25,7 @@ registerCredentialCommands(program)
 registerAlertCommands(program)
 registerModelCommands(program)
 registerRolloutCommands(program)
+registerDatasetCommands(program)
 
 // every subcommand reports its own usage errors with exit code 2
 for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)')

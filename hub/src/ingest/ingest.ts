@@ -1,9 +1,10 @@
 import { decodeChannel, ProtocolError, type ChannelPayloads, type UplinkChannel } from '@edgefleet/protocol'
 import { DeviceCounters } from './device-counters.ts'
-import { handleAccepted } from './handlers/handle-accepted.ts'
 import { handleDrift } from './handlers/handle-drift.ts'
 import { handleEvents } from './handlers/handle-events.ts'
+import { handleLabels } from './handlers/handle-labels.ts'
 import { handlePredictions } from './handlers/handle-pred.ts'
+import { handleSamples } from './handlers/handle-samples.ts'
 import { handleStatus } from './handlers/handle-status.ts'
 import type { Handler, IngestContext } from './handlers/handler.ts'
 
@@ -13,8 +14,8 @@ const HANDLERS: { [C in UplinkChannel]: Handler<C> } = {
   pred: handlePredictions,
   events: handleEvents,
   drift: handleDrift,
-  samples: handleAccepted,
-  labels: handleAccepted,
+  samples: handleSamples,
+  labels: handleLabels,
 }
 
 export type IngestResult =

@@ -23,7 +23,10 @@ const DAY_MS = 86_400_000
 export const alertsPlugin = fp<AlertsOptions>(async (app, o) => {
   const alerts = new AlertService({
     store: app.registry, broker: app.broker, logger: app.log, observer: app.metrics, webhooks: o.webhooks,
-    onStored: (alert) => app.live.publish('alert', { alert: { alert, ack: null } }),
+    onStored: (alert) => {
+      app.live.publish('alert', { alert: { alert, ack: null } })
+      app.retraining.triggers.alert(alert)
+    },
   })
   app.decorate('alerts', alerts)
   app.addHook('onReady', async () => alerts.start())

@@ -32,8 +32,9 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   let broker: HubBroker | undefined
   const metrics = new HubMetrics(() => broker?.connectedDevices().size ?? 0)
   const ingest = new Ingest({
-    registry: app.registry, telemetry: app.telemetry, drift: app.drift,
+    registry: app.registry, telemetry: app.telemetry, drift: app.drift, datasets: app.datasets,
     onStatus: (s) => app.deviceHealth.observe(s),
+    onLabels: (model, count) => app.labelArrivals.notify(model, count, (err) => app.log.error({ err, model }, 'a label listener failed')),
     // the live feed is registered after the broker; these run once messages flow
     onDeviceChange: (id) => app.live.deviceChanged(id),
     onDeploy: ({ deviceId, updatedAt: _at, ...deployment }) => {
@@ -59,4 +60,4 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   app.decorate('ingest', ingest)
   app.decorate('metrics', metrics)
   app.addHook('onClose', async () => broker.close())
-}, { name: 'broker', dependencies: ['stores', 'drift', 'device-health'] })
+}, { name: 'broker', dependencies: ['stores', 'drift', 'device-health', 'datasets'] })

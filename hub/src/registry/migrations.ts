@@ -144,6 +144,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rollouts_by_model ON rollouts (model, created_at);
     `,
   },
+  {
+    version: 4,
+    name: 'retraining-jobs',
+    sql: `
+      CREATE TABLE retraining_jobs (
+        id         TEXT PRIMARY KEY,
+        model      TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        body       TEXT NOT NULL,                  -- the job as the API shows it (JSON)
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX retraining_jobs_by_model ON retraining_jobs (model, created_at);
+      CREATE INDEX retraining_jobs_by_state ON retraining_jobs (state);
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

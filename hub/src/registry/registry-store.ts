@@ -1,5 +1,6 @@
 import type { AlertStore } from './alert-store.ts'
 import type { DeploymentStore } from './deployment-store.ts'
+import type { JobStore } from './job-store.ts'
 import type { ModelStore } from './model-store.ts'
 
 /**
@@ -60,7 +61,7 @@ export interface StoredEvent {
 
 export type CredentialKind = 'subscriber' | 'operator'
 
-export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore {
+export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore, JobStore {
   /** Creates a device with a fresh random secret; the secret is returned once and only its hash kept. Throws HUB_DEVICE_EXISTS. */
   addDevice(id: string, tags?: Record<string, string>): Promise<{ device: DeviceRecord; secret: string }>
   /** true when it existed */

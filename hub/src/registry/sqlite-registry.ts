@@ -14,7 +14,8 @@ import type { ModelVersionRecord } from './model-store.ts'
 import { SqliteModels } from './sqlite-models.ts'
 import type { DeploymentRecord, DesiredRecord, RolloutRow } from './deployment-store.ts'
 import { SqliteDeployments } from './sqlite-deployments.ts'
-import type { DeployEvent, Desired } from '@edgefleet/protocol'
+import { SqliteJobs } from './sqlite-jobs.ts'
+import type { DeployEvent, Desired, JobView } from '@edgefleet/protocol'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
 const DEFAULT_EVENT_LIMIT = 100
@@ -28,6 +29,7 @@ export class SqliteRegistry implements RegistryStore {
   private readonly alerts: SqliteAlerts
   private readonly models: SqliteModels
   private readonly deployments: SqliteDeployments
+  private readonly jobs: SqliteJobs
 
   private constructor(
     private readonly db: Database.Database,
@@ -38,6 +40,7 @@ export class SqliteRegistry implements RegistryStore {
     this.alerts = new SqliteAlerts(this.q)
     this.models = new SqliteModels(this.q)
     this.deployments = new SqliteDeployments(this.q)
+    this.jobs = new SqliteJobs(this.q)
   }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
@@ -245,6 +248,18 @@ export class SqliteRegistry implements RegistryStore {
 
   saveRollout(row: RolloutRow): Promise<void> {
     return this.deployments.saveRollout(row)
+  }
+
+  saveJob(job: JobView, at: number): Promise<void> {
+    return this.jobs.saveJob(job, at)
+  }
+
+  getJob(id: string): Promise<JobView | null> {
+    return this.jobs.getJob(id)
+  }
+
+  listJobs(filter?: { model?: string; states?: readonly string[]; limit?: number }): Promise<JobView[]> {
+    return this.jobs.listJobs(filter)
   }
 
   getRollout(id: string): Promise<RolloutRow | null> {

@@ -9,3 +9,15 @@ export { loadGasSensorBatch, gasSensorFeatureNames, GAS_LABELS, GAS_FEATURE_COUN
 export { readBatches as readGasSensorBatches, gasSensorInputFiles } from './gas-sensor/gas-data.ts'
 export { ModelBuildError, type ModelBuildErrorCode } from '../errors.ts'
 export { gasTrainAndHoldout, gasBatch, shuffled as shuffledRows, windowsOf as rowWindows, columnOf as rowColumn, rowsAt, type GasRows } from './gas-sensor/replay-rows.ts'
+export { retrainClassifier, RETRAIN_DEFAULTS } from '../retrain/retrain-classifier.ts'
+export { retrainInWorker, type RetrainInWorkerOptions } from '../retrain/retrain-in-worker.ts'
+export { evaluateClassifier } from '../retrain/evaluate-classifier.ts'
+export { planMix, DEFAULT_MIX, type MixPolicy } from '../retrain/mix-policy.ts'
+export { nextMinorVersion } from '../retrain/version-bump.ts'
+export { RetrainError, type RetrainErrorCode } from '../retrain/retrain-error.ts'
+export { gasSensorReference, gasSensorBatchRows } from '../retrain/gas-sensor-rows.ts'
+export {
+  RETRAIN_STAGES,
+  type RetrainOptions, type RetrainProgress, type RetrainStage, type RetrainResult, type MixSplit,
+  type LabelledRow, type ReferenceRow, type EvaluationRow, type PackageSource, type ClassifierEvaluation, type ClassEvaluation,
+} from '../retrain/retrain-types.ts'

@@ -24,7 +24,7 @@ export interface GasSensorBuildOptions extends BuildOptions {
 /** Share of batches 1–2 held out (stratified by gas) to measure accuracy and check the export. */
 export const HOLDOUT_FRACTION = 0.2
 /** 64 quantile bins: the binned KS statistic is then within ~1/64 of the exact one (docs/DRIFT.md) */
-const REFERENCE_BINS = 64
+export const REFERENCE_BINS = 64
 
 /**
  * Batches 1–2 and their split into training and held-out rows, exactly as the build makes it (the

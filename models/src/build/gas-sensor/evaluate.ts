@@ -1,6 +1,7 @@
 import type { InferenceSession } from 'onnxruntime-web'
 import type { Evaluation, Manifest } from '@edgefleet/protocol'
 import { accuracy, argmaxRows, macroF1 } from '../classification-metrics.ts'
+import { classifierSelfTest } from '../classifier-self-test.ts'
 import { runFloat } from '../onnx/ort-session.ts'
 import { GAS_FEATURE_COUNT, GAS_LABELS } from './load-batch.ts'
 import { GAS_IO } from './train-and-export.ts'
@@ -23,26 +24,13 @@ export const GAS_SELF_TEST_VECTORS = 4
 /** Per-element tolerance of the gas-sensor self-test. */
 export const GAS_SELF_TEST_TOLERANCE = 1e-4
 
-/**
- * Self-test vectors from real holdout rows, one per class for the first classes present. The inputs are
- * the ALREADY-STANDARDISED rows: a self-test vector is the raw tensor fed to the ONNX graph, so it tests
- * the model file and runtime, not the agent's preprocessing. Expected outputs come from onnxruntime-web
- * at batch size 1, as the agent runs them.
- */
+/** Self-test vectors from real (standardised) holdout rows, one per class for the first classes present ({@link classifierSelfTest}). */
 export async function gasSelfTest(session: InferenceSession, xHoldout: Float32Array, yHoldout: Int32Array): Promise<Manifest['selfTest']> {
-  const rows: number[] = []
-  for (let cls = 0; cls < GAS_LABELS.length && rows.length < GAS_SELF_TEST_VECTORS; cls++) {
-    const row = yHoldout.indexOf(cls)
-    if (row >= 0) rows.push(row)
-  }
-  const vectors: Manifest['selfTest']['vectors'] = []
-  for (const row of rows) {
-    const x = xHoldout.slice(row * GAS_FEATURE_COUNT, (row + 1) * GAS_FEATURE_COUNT)
-    const probabilities = await predictGas(session, x)
-    vectors.push({
-      inputs: { [GAS_IO.inputName]: { kind: 'values', values: Array.from(x) } },
-      expected: { [GAS_IO.outputName]: { kind: 'values', values: Array.from(probabilities) } },
-    })
-  }
-  return { tolerance: GAS_SELF_TEST_TOLERANCE, vectors }
+  return classifierSelfTest(session, xHoldout, yHoldout, {
+    io: GAS_IO,
+    width: GAS_FEATURE_COUNT,
+    classCount: GAS_LABELS.length,
+    vectors: GAS_SELF_TEST_VECTORS,
+    tolerance: GAS_SELF_TEST_TOLERANCE,
+  })
 }

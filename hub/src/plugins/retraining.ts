@@ -1,0 +1,92 @@
+import { join } from 'node:path'
+import { Cron } from 'croner'
+import fp from 'fastify-plugin'
+import { HubError } from '../errors.ts'
+import { ModelBlobs } from '../models/model-blobs.ts'
+import { hubPaths } from '../paths.ts'
+import { builtinTrainer } from '../retraining/jobs/builtin-trainer.ts'
+import { commandTrainer } from '../retraining/jobs/command-trainer.ts'
+import { jobRunner } from '../retraining/jobs/job-runner.ts'
+import { JobService } from '../retraining/jobs/job-service.ts'
+import { retrainPolicy, trainerName, type RetrainPolicy, type RetrainPolicyFields } from '../retraining/jobs/retrain-policy.ts'
+import { RetrainTriggers } from '../retraining/jobs/retrain-triggers.ts'
+import type { Trainer } from '../retraining/jobs/trainer.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** retraining: the job queue (`jobs`) and what starts jobs by itself (`triggers`) */
+    retraining: { jobs: JobService; triggers: RetrainTriggers; policyOf(model: string): RetrainPolicy }
+  }
+}
+
+export interface RetrainingOptions {
+  dataDir: string
+  /** config `retraining`: policy fields per model name */
+  policies: Readonly<Record<string, RetrainPolicyFields>>
+  /** config `retrainConcurrency` */
+  concurrency: number
+  /** config `autoRetrain`: false turns drift, label and schedule triggers off (manual jobs still run) */
+  auto: boolean
+}
+
+/**
+ * Retraining jobs on the dataset store, the registry and the rollout engine. Whoever starts the broker starts
+ * the queue and the triggers (`app.retraining.jobs.start()`, `…triggers.start()`); running jobs are cancelled
+ * when the app closes and run again at the next start.
+ */
+export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
+  const policies = new Map<string, RetrainPolicy>()
+  const policyOf = (model: string): RetrainPolicy => {
+    let p = policies.get(model)
+    if (!p) policies.set(model, (p = retrainPolicy(model, o.policies[model])))
+    return p
+  }
+  // a bad policy is a configuration error at start, not a failed job later
+  for (const model of Object.keys(o.policies)) {
+    const p = policyOf(model)
+    if (p.schedule !== null) {
+      try {
+        new Cron(p.schedule, { paused: true }).stop()
+      } catch (err) {
+        throw new HubError('HUB_CONFIG_INVALID', `retraining.${model}.schedule ${JSON.stringify(p.schedule)}: ${(err as Error).message}`)
+      }
+    }
+  }
+  const trainerOf = (model: string): Trainer => {
+    const p = policyOf(model)
+    return p.trainer === 'builtin' ? builtinTrainer({ epochs: p.epochs, logger: app.log }) : commandTrainer(p.trainer, p.trainerTimeoutMs)
+  }
+  const paths = hubPaths(o.dataDir)
+  const jobs = new JobService({
+    store: app.registry,
+    concurrency: o.concurrency,
+    logger: app.log,
+    trainerOf: (model) => trainerName(policyOf(model)),
+    onChange: (job) => app.live.publish('job', { job }),
+    run: jobRunner({
+      datasets: app.datasets,
+      registry: app.registry,
+      blobs: new ModelBlobs(paths.models),
+      keys: app.signingKeys,
+      rollouts: app.rollouts,
+      workDir: join(paths.dataDir, 'jobs'),
+      policyOf,
+      trainerOf,
+      evaluate: async (pkg, rows) => (await import('@edgefleet/models/build')).evaluateClassifier(pkg, rows),
+    }),
+  })
+  const triggers = new RetrainTriggers({
+    jobs,
+    policyOf: (model) => (o.auto ? policyOf(model) : { ...policyOf(model), onDrift: false, afterLabels: 0, schedule: null }),
+    scheduled: o.auto ? Object.keys(o.policies).filter((m) => policyOf(m).schedule !== null) : [],
+    labelledCount: (model, q) => app.datasets.labelledCount(model, q),
+    logger: app.log,
+  })
+  const unsubscribe = app.labelArrivals.subscribe((model, count) => triggers.labelled(model, count))
+  app.decorate('retraining', { jobs, triggers, policyOf })
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    triggers.close()
+    await jobs.close()
+  })
+}, { name: 'retraining', dependencies: ['stores', 'datasets', 'signing', 'rollouts', 'live'] })

@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { shippedPackageDir } from '@edgefleet/models'
+import { gasSensorBatchRows } from '@edgefleet/models/build'
+import type { JobView, RolloutView, Samples } from '@edgefleet/protocol'
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { build } from '../../app.ts'
+import { loadHubConfig } from '../../config.ts'
+import { ModelBlobs } from '../../models/model-blobs.ts'
+import { pushModel } from '../../models/push-model.ts'
+import { hubPaths } from '../../paths.ts'
+
+let dataDir: string
+let app: FastifyInstance
+let token: string
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'ef-jobs-routes-'))
+  const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
+  // few epochs keep the test short; the canary starts with a shadow stage as by default
+  app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 5, canaryShadow: '1m' } } } })
+  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  await pushModel(shippedPackageDir('gas-sensor'), { registry: app.registry, blobs: new ModelBlobs(hubPaths(dataDir).models), keys: app.signingKeys })
+})
+
+afterEach(async () => {
+  await app.close()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+const call = (o: InjectOptions & { url: string }) => app.inject({ ...o, headers: { authorization: `Bearer ${token}`, ...o.headers } })
+
+/**
+ * `n` rows of a later gas-sensor batch as samples 1.0.0 took, all labelled: spread over the file and shuffled
+ * (the CSV is grouped by gas; a device sees the gases mixed over time, and the newest are held out).
+ */
+async function labelledSamples(batch: number, n: number): Promise<void> {
+  const rows = gasSensorBatchRows(batch)
+  const step = rows.length / n
+  const spread = Array.from({ length: n }, (_, k) => rows[Math.floor(k * step)]!)
+  let seed = 7
+  const chosen = spread.map((r) => ({ r, key: (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) })).sort((a, b) => a.key - b.key).map((x) => x.r)
+  const message: Samples = {
+    v: 1, deviceId: 'pi-1', seq: 1, ts: 1_800_000_000_000, model: { name: 'gas-sensor', version: '1.0.0' },
+    items: chosen.map((r, k) => ({ id: `b${batch}-${k}`, ts: 1_800_000_000_000 + k, reason: 'random', features: [...r.features] as number[] })),
+  }
+  await app.datasets.putSamples(message)
+  await app.datasets.putLabels(chosen.map((r, k) => ({ deviceId: 'pi-1', sampleId: `b${batch}-${k}`, label: r.label })))
+}
+
+async function finished(id: string): Promise<JobView> {
+  for (let i = 0; i < 600; i++) {
+    const job = (await call({ url: `/api/v1/jobs/${id}` })).json() as JobView
+    if (!['queued', 'running'].includes(job.state)) return job
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`job ${id} did not finish within 120 s`)
+}
+
+describe('retraining jobs', () => {
+  it('retrain gas-sensor on labelled samples of a later batch: a better 1.1.0 is registered with its lineage and canaried', async () => {
+    await labelledSamples(6, 300)
+    const created = await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor' } })
+    expect(created.statusCode).toBe(201)
+    const job = created.json() as JobView
+    expect(job).toMatchObject({ state: 'queued', trigger: 'manual', by: 'ops', trainer: 'builtin (TF.js MLP)' })
+    expect((await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor' } })).json()).toMatchObject({ statusCode: 409, code: 'HUB_JOB_CONFLICT' })
+
+    const done = await finished(job.id)
+    expect(done).toMatchObject({ state: 'succeeded', parentVersion: '1.0.0', snapshot: 1, candidateVersion: '1.1.0', error: null })
+    const e = done.evaluation!
+    expect(e.metric).toBe('accuracy')
+    expect(e.holdoutRows).toBe(60)
+    expect(e.candidate.accuracy).toBeGreaterThan(e.current.accuracy! + e.margin)
+    expect(e.passed).toBe(true)
+
+    const version = await app.registry.getModelVersion('gas-sensor', '1.1.0')
+    expect(version).toMatchObject({ parentVersion: '1.0.0' })
+    expect(version!.manifest.training.data).toMatch(/^Retrained from gas-sensor@1.0.0 on gas-sensor dataset snapshot 1 \(300 labelled samples\): .*the newest 60 by ts held out/)
+    const rollout = (await call({ url: `/api/v1/rollouts/${done.rolloutId}` })).json() as RolloutView
+    expect(rollout).toMatchObject({ model: { name: 'gas-sensor', version: '1.1.0' }, target: 'all', waves: [10, 100], shadow: { soakMs: 60_000 } })
+    expect(rollout.history[0]?.message ?? '').toBeTypeOf('string')
+  })
+
+  it('reject a candidate that is not better by the margin, and register nothing', async () => {
+    await labelledSamples(4, 160)
+    await app.close()
+    const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
+    app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 1, margin: 1 } } } })
+    const job = (await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor', reason: 'an impossible margin' } })).json() as JobView
+    const done = await finished(job.id)
+    expect(done).toMatchObject({ state: 'rejected', candidateVersion: null, rolloutId: null, reason: 'an impossible margin' })
+    expect(done.evaluation).toMatchObject({ margin: 1, passed: false })
+    expect(await app.registry.getModelVersion('gas-sensor', '1.1.0')).toBeNull()
+  })
+
+  it('fail with a clear code when there are too few labels, and refuse unknown models and bad filters', async () => {
+    await labelledSamples(4, 20)
+    const job = (await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor' } })).json() as JobView
+    expect(await finished(job.id)).toMatchObject({ state: 'failed', error: { code: 'HUB_JOB_TOO_FEW_LABELS', message: expect.stringMatching(/has 20 labelled samples; this job needs 50/) } })
+    expect((await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'vibration' } })).json()).toMatchObject({ statusCode: 404, code: 'HUB_MODEL_NOT_FOUND' })
+    expect((await call({ url: '/api/v1/jobs?state=done' })).json()).toMatchObject({ statusCode: 400, code: 'HUB_USAGE' })
+    expect((await call({ url: '/api/v1/jobs?model=gas-sensor' })).json()).toMatchObject({ jobs: [{ id: job.id }] })
+    expect((await app.inject({ url: '/api/v1/jobs' })).json()).toMatchObject({ statusCode: 401 })
+  })
+})
