@@ -8,6 +8,7 @@ import { registerDeviceCommands } from './device-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
 import { registerHubCommand } from './hub-command.ts'
 import { registerModelCommands } from './model-commands.ts'
+import { registerRetrainCommands } from './retrain-commands.ts'
 import { registerRolloutCommands } from './rollout-commands.ts'
 import { HUB_VERSION } from '../version.ts'
 
@@ -26,6 +27,7 @@ registerAlertCommands(program)
 registerModelCommands(program)
 registerRolloutCommands(program)
 registerDatasetCommands(program)
+registerRetrainCommands(program)
 
 // every subcommand reports its own usage errors with exit code 2
 for (const command of program.commands) command.exitOverride().showHelpAfterError('(run with --help for usage)')

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { shippedPackageDir } from '@edgefleet/models'
-import { gasSensorBatchRows } from '@edgefleet/models/build'
-import type { JobView, RolloutView, Samples } from '@edgefleet/protocol'
+import type { JobView, RolloutView } from '@edgefleet/protocol'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { build } from '../../app.ts'
@@ -11,6 +10,7 @@ import { loadHubConfig } from '../../config.ts'
 import { ModelBlobs } from '../../models/model-blobs.ts'
 import { pushModel } from '../../models/push-model.ts'
 import { hubPaths } from '../../paths.ts'
+import { labelledSamples } from '../../test-support/labelled-samples.ts'
 
 let dataDir: string
 let app: FastifyInstance
@@ -32,24 +32,6 @@ afterEach(async () => {
 
 const call = (o: InjectOptions & { url: string }) => app.inject({ ...o, headers: { authorization: `Bearer ${token}`, ...o.headers } })
 
-/**
- * `n` rows of a later gas-sensor batch as samples 1.0.0 took, all labelled: spread over the file and shuffled
- * (the CSV is grouped by gas; a device sees the gases mixed over time, and the newest are held out).
- */
-async function labelledSamples(batch: number, n: number): Promise<void> {
-  const rows = gasSensorBatchRows(batch)
-  const step = rows.length / n
-  const spread = Array.from({ length: n }, (_, k) => rows[Math.floor(k * step)]!)
-  let seed = 7
-  const chosen = spread.map((r) => ({ r, key: (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) })).sort((a, b) => a.key - b.key).map((x) => x.r)
-  const message: Samples = {
-    v: 1, deviceId: 'pi-1', seq: 1, ts: 1_800_000_000_000, model: { name: 'gas-sensor', version: '1.0.0' },
-    items: chosen.map((r, k) => ({ id: `b${batch}-${k}`, ts: 1_800_000_000_000 + k, reason: 'random', features: [...r.features] as number[] })),
-  }
-  await app.datasets.putSamples(message)
-  await app.datasets.putLabels(chosen.map((r, k) => ({ deviceId: 'pi-1', sampleId: `b${batch}-${k}`, label: r.label })))
-}
-
 async function finished(id: string): Promise<JobView> {
   for (let i = 0; i < 600; i++) {
     const job = (await call({ url: `/api/v1/jobs/${id}` })).json() as JobView
@@ -61,7 +43,7 @@ async function finished(id: string): Promise<JobView> {
 
 describe('retraining jobs', () => {
   it('retrain gas-sensor on labelled samples of a later batch: a better 1.1.0 is registered with its lineage and canaried', async () => {
-    await labelledSamples(6, 300)
+    await labelledSamples(app.datasets, 6, 300)
     const created = await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor' } })
     expect(created.statusCode).toBe(201)
     const job = created.json() as JobView
@@ -85,7 +67,7 @@ describe('retraining jobs', () => {
   })
 
   it('reject a candidate that is not better by the margin, and register nothing', async () => {
-    await labelledSamples(4, 160)
+    await labelledSamples(app.datasets, 4, 160)
     await app.close()
     const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
     app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 1, margin: 1 } } } })
@@ -97,7 +79,7 @@ describe('retraining jobs', () => {
   })
 
   it('fail with a clear code when there are too few labels, and refuse unknown models and bad filters', async () => {
-    await labelledSamples(4, 20)
+    await labelledSamples(app.datasets, 4, 20)
     const job = (await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'gas-sensor' } })).json() as JobView
     expect(await finished(job.id)).toMatchObject({ state: 'failed', error: { code: 'HUB_JOB_TOO_FEW_LABELS', message: expect.stringMatching(/has 20 labelled samples; this job needs 50/) } })
     expect((await call({ method: 'POST', url: '/api/v1/jobs', payload: { model: 'vibration' } })).json()).toMatchObject({ statusCode: 404, code: 'HUB_MODEL_NOT_FOUND' })
