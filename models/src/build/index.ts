@@ -12,7 +12,7 @@ export { gasTrainAndHoldout, gasBatch, shuffled as shuffledRows, windowsOf as ro
 export { retrainClassifier, RETRAIN_DEFAULTS } from '../retrain/retrain-classifier.ts'
 export { retrainInWorker, type RetrainInWorkerOptions } from '../retrain/retrain-in-worker.ts'
 export { evaluateClassifier } from '../retrain/evaluate-classifier.ts'
-export { planMix, DEFAULT_MIX, type MixPolicy } from '../retrain/mix-policy.ts'
+export { planMix, DEFAULT_MIX, type MixPolicy, type RowShape } from '../retrain/mix-policy.ts'
 export { nextMinorVersion } from '../retrain/version-bump.ts'
 export { RetrainError, type RetrainErrorCode } from '../retrain/retrain-error.ts'
 export { gasSensorReference, gasSensorBatchRows } from '../retrain/gas-sensor-rows.ts'
