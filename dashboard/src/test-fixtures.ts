@@ -1,4 +1,4 @@
-import type { AlertView, DeviceView, ModelVersionSummary, PredictionBuckets, RolloutView } from '@edgefleet/protocol'
+import type { AlertView, DeviceView, DriftWindowView, ModelVersionSummary, PredictionBuckets, RolloutView } from '@edgefleet/protocol'
 import type { LiveMessage } from './live/live-events.ts'
 
 /** Builders of hub views for unit tests: a valid view with the fields a test cares about overridden. */
@@ -49,6 +49,21 @@ export function version(name: string, v: string, over: Partial<ModelVersionSumma
 
 export function buckets(from: number, to: number, every: number, list: PredictionBuckets['buckets']): PredictionBuckets {
   return { deviceId: 'pi-01', from, to, every, total: list.reduce((n, b) => n + b.count, 0), buckets: list }
+}
+
+/** A judged window: each feature's PSI (JS a tenth of it), its PSI threshold 0.2 unless `psiThresholds` names another. */
+export function driftWindow(ts: number, features: Record<string, number>, psiThresholds: Record<string, number> = {}): DriftWindowView {
+  return {
+    ts, start: ts - 1000, scope: 'device', deviceId: 'pi-01', seq: 1, model: { name: 'gas-sensor', version: '1.0.0' }, count: 100,
+    driftShare: 0, dataDrift: false,
+    features: Object.entries(features).map(([name, psi]) => {
+      const threshold = psiThresholds[name] ?? 0.2
+      return {
+        name, count: 100, missingRate: 0, psi, jensenShannon: psi / 10, ks: 0, ksPValue: 1, wasserstein: 0,
+        thresholds: { psi: threshold, jensenShannon: 0.02, ks: 0.1, wasserstein: 1 }, drifted: psi > threshold,
+      }
+    }),
+  }
 }
 
 export const deviceEvent = (d: DeviceView): LiveMessage => ({ type: 'device', body: { device: d } })

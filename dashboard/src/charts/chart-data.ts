@@ -1,9 +1,17 @@
 import type { DriftWindowView, PredictionBuckets } from '@edgefleet/protocol'
 
+/** One line of a chart. */
+export interface ChartSeries {
+  label: string
+  values: (number | null)[]
+  /** `threshold`: a reference line (dashed, no points), not measured data */
+  kind?: 'threshold'
+}
+
 /** One chart's data: shared x (seconds since the epoch, as uPlot takes time) and one value array per series. */
 export interface ChartData {
   x: number[]
-  series: { label: string; values: (number | null)[] }[]
+  series: ChartSeries[]
 }
 
 type Bucket = PredictionBuckets['buckets'][number]
@@ -14,10 +22,30 @@ export interface TimedValue {
   value: number
 }
 
-/** Bucket starts from `from` (a bucket boundary) up to `to`, every `every` ms: the hub leaves empty buckets out, the charts do not. */
-export function bucketGrid(from: number, to: number, every: number): number[] {
+/**
+ * The bucket starts the prediction charts plot, `every` ms apart (the hub leaves empty buckets out; the
+ * grid keeps them, so a gap in the data is a gap, or a zero rate, on the chart):
+ *
+ * - from the first bucket that holds a prediction (or one of `marks`, such as a reported p95), not from the
+ *   range start: before it the device had no data, and a flat 0/s there reads as an outage;
+ * - to the last complete bucket. The bucket holding `to` is still filling when the hub answers, so its count
+ *   is a fraction of a full bucket's and its rate would plunge at the right edge. It is left out rather
+ *   than scaled by its elapsed fraction: `to` is this browser's clock and the stored timestamps are the
+ *   device's, and a few seconds of skew make a scaled rate about as wrong as an unscaled one. Left out,
+ *   the charts lag by at most one bucket (1/90 of the range or less) and every point is whole.
+ */
+export function bucketGrid(data: Pick<PredictionBuckets, 'from' | 'to' | 'every' | 'buckets'>, marks: readonly number[] = []): number[] {
+  const { from, to, every } = data
+  let first = Infinity
+  for (const b of data.buckets) if (b.count > 0 && b.t < first) first = b.t
+  for (const at of marks) {
+    if (at < from || at >= to) continue
+    const start = from + Math.floor((at - from) / every) * every
+    if (start < first) first = start
+  }
   const grid: number[] = []
-  for (let t = from; t < to; t += every) grid.push(t)
+  if (first === Infinity) return grid
+  for (let t = first; t + every <= to; t += every) grid.push(t)
   return grid
 }
 
@@ -25,9 +53,9 @@ function byStart(buckets: readonly Bucket[]): Map<number, Bucket> {
   return new Map(buckets.map((b) => [b.t, b]))
 }
 
-/** Predictions per second in each bucket (0 where the hub returned none). */
+/** Predictions per second in each plotted bucket: 0 where the hub returned none (no predictions is a rate of 0/s). */
 export function predictionRate(data: PredictionBuckets): ChartData {
-  const grid = bucketGrid(data.from, data.to, data.every)
+  const grid = bucketGrid(data)
   const at = byStart(data.buckets)
   const perSecond = data.every / 1000
   return {
@@ -39,9 +67,10 @@ export function predictionRate(data: PredictionBuckets): ChartData {
 /**
  * Mean latency per bucket (from the stored predictions) and p95 per bucket: the latest p95 the device
  * reported within it (its status messages carry p95 over their interval; stored predictions do not).
+ * A bucket without predictions has no latency: a gap, not 0 ms.
  */
 export function latencySeries(data: PredictionBuckets, p95Reports: readonly TimedValue[]): ChartData {
-  const grid = bucketGrid(data.from, data.to, data.every)
+  const grid = bucketGrid(data, p95Reports.map((r) => r.at))
   const at = byStart(data.buckets)
   const p95 = new Map<number, TimedValue>()
   for (const r of p95Reports) {
@@ -59,14 +88,17 @@ export function latencySeries(data: PredictionBuckets, p95Reports: readonly Time
   }
 }
 
-/** Predicted labels per bucket as shares (%) of that bucket's labelled predictions: the `top` most frequent labels, the rest as `other`. */
+/**
+ * Predicted labels per bucket as shares (%) of that bucket's labelled predictions: the `top` most frequent
+ * labels, the rest as `other`. A bucket without labelled predictions has no shares: a gap, not 0 %.
+ */
 export function labelShares(data: PredictionBuckets, top = 6): ChartData {
   const totals = new Map<string, number>()
   for (const b of data.buckets) for (const [label, n] of Object.entries(b.labels)) totals.set(label, (totals.get(label) ?? 0) + n)
   const ranked = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([l]) => l)
   const shown = ranked.length > top + 1 ? ranked.slice(0, top) : ranked
   const hasOther = shown.length < ranked.length
-  const grid = bucketGrid(data.from, data.to, data.every)
+  const grid = bucketGrid(data)
   const at = byStart(data.buckets)
   const share = (t: number, pick: (labels: Record<string, number>) => number): number | null => {
     const labels = at.get(t)?.labels
@@ -99,15 +131,53 @@ export function topFeatures(windows: readonly DriftWindowView[], statistic: Drif
   return [...newest.features].sort((a, b) => b[statistic] - a[statistic]).slice(0, top).map((f) => f.name)
 }
 
-/** One series per top feature: its statistic in each window, oldest window first. */
+/** The label of the drift chart's threshold line; the text summary and the legend both use it. */
+export const THRESHOLD_LABEL = 'alert threshold'
+
+/**
+ * The alert threshold of `statistic` for `features` in each window (oldest first): their common threshold,
+ * or the lowest of them where they differ (the drift engine calibrates each feature's thresholds on its own),
+ * so no plotted feature can be above its own threshold while below the line. `uniform` is false when the
+ * plotted features' thresholds differ in any window; null where a window has none of the features.
+ */
+export function driftThreshold(
+  ordered: readonly DriftWindowView[], features: readonly string[], statistic: DriftStatistic,
+): { values: (number | null)[]; uniform: boolean } {
+  const wanted = new Set(features)
+  let uniform = true
+  const values = ordered.map((w) => {
+    const thresholds = w.features.filter((f) => wanted.has(f.name)).map((f) => f.thresholds[statistic])
+    if (thresholds.length === 0) return null
+    const min = Math.min(...thresholds)
+    if (thresholds.some((t) => t !== min)) uniform = false
+    return min
+  })
+  return { values, uniform }
+}
+
+/** Features of `window` whose `statistic` is above that feature's own alert threshold, in the window's order. */
+export function featuresAboveThreshold(window: DriftWindowView, statistic: DriftStatistic): string[] {
+  return window.features.filter((f) => f[statistic] > f.thresholds[statistic]).map((f) => f.name)
+}
+
+/**
+ * One series per top feature: its statistic in each window, oldest window first; then the alert threshold
+ * of those features as a dashed reference line (labelled as the lowest of them when they differ).
+ */
 export function driftSeries(windows: readonly DriftWindowView[], statistic: DriftStatistic, top = 5): ChartData {
   const features = topFeatures(windows, statistic, top)
   const ordered = [...windows].sort((a, b) => a.ts - b.ts)
-  return {
-    x: ordered.map((w) => w.ts / 1000),
-    series: features.map((name) => ({
-      label: name,
-      values: ordered.map((w) => w.features.find((f) => f.name === name)?.[statistic] ?? null),
-    })),
+  const series: ChartSeries[] = features.map((name) => ({
+    label: name,
+    values: ordered.map((w) => w.features.find((f) => f.name === name)?.[statistic] ?? null),
+  }))
+  if (features.length > 0) {
+    const threshold = driftThreshold(ordered, features, statistic)
+    series.push({
+      label: threshold.uniform ? THRESHOLD_LABEL : `${THRESHOLD_LABEL} (lowest shown)`,
+      values: threshold.values,
+      kind: 'threshold',
+    })
   }
+  return { x: ordered.map((w) => w.ts / 1000), series }
 }

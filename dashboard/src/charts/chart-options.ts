@@ -4,6 +4,8 @@ import type { ChartData } from './chart-data.ts'
 /** Okabe–Ito colours (distinguishable with colour-vision deficiencies); series also differ by dash and legend label. */
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000']
 const DASHES: (number[] | undefined)[] = [undefined, [6, 4], [2, 3], [10, 3, 2, 3]]
+/** A threshold line: the status colour for "bad", long dashes, thinner than data and without points. */
+const THRESHOLD_STYLE = { stroke: '#8a1c12', dash: [12, 6], width: 1.5, points: { show: false } }
 
 export interface ChartStyle {
   /** y axis title, e.g. `ms` */
@@ -30,6 +32,7 @@ export function lineChartOptions(data: ChartData, style: ChartStyle, width: numb
         spanGaps: false,
         points: { show: data.x.length < 60 },
         value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+        ...(s.kind === 'threshold' ? THRESHOLD_STYLE : {}),
       })),
     ],
     scales: { y: style.yRange ? { range: style.yRange } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },

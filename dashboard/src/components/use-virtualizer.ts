@@ -1,10 +1,10 @@
 import { elementScroll, observeElementOffset, observeElementRect, Virtualizer } from '@tanstack/virtual-core'
-import { useLayoutEffect, useReducer, useState } from 'preact/hooks'
+import { useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks'
 
 export interface VirtualListOptions {
   count: number
   getScrollElement: () => HTMLElement | null
-  /** fixed row height in px */
+  /** fixed row height in px; when it changes (a layout breakpoint), every row is placed again */
   rowHeight: number
   /** rows rendered beyond each edge of the view (default 20: cheap rows, no blank flashes on fast scrolls) */
   overscan?: number
@@ -32,5 +32,12 @@ export function useVirtualizer(o: VirtualListOptions): Virtualizer<HTMLElement, 
   virtualizer.setOptions(options)
   useLayoutEffect(() => virtualizer._didMount(), [virtualizer])
   useLayoutEffect(() => virtualizer._willUpdate())
+  // the row positions are cached from the old estimate: drop them so the rows are placed at the new height
+  const measuredHeight = useRef(o.rowHeight)
+  useLayoutEffect(() => {
+    if (measuredHeight.current === o.rowHeight) return
+    measuredHeight.current = o.rowHeight
+    virtualizer.measure()
+  }, [virtualizer, o.rowHeight])
   return virtualizer
 }

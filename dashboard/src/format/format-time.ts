@@ -25,6 +25,21 @@ export function formatDateTime(ts: number, locale?: string): string {
   return new Date(ts).toLocaleString(locale, { dateStyle: 'medium', timeStyle: 'medium' })
 }
 
+/**
+ * A date and time as short as it can be next to `now`: `13:43:49` today, `28 Nov, 13:43` this year,
+ * `28 Nov 2025` before (in the browser's locale and time zone; `timeZone` for tests).
+ */
+export function formatCompactDateTime(ts: number, now: number, o: { locale?: string; timeZone?: string } = {}): string {
+  const tz = o.timeZone ? { timeZone: o.timeZone } : {}
+  const day = (t: number) => new Date(t).toLocaleDateString('en-CA', tz)
+  const date = new Date(ts)
+  if (day(ts) === day(now)) return date.toLocaleTimeString(o.locale, { ...tz, timeStyle: 'medium' })
+  if (day(ts).slice(0, 4) === day(now).slice(0, 4)) {
+    return date.toLocaleString(o.locale, { ...tz, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+  }
+  return date.toLocaleDateString(o.locale, { ...tz, dateStyle: 'medium' })
+}
+
 /** `5m`, `1h 30m`, `45s`, `2d 3h`: durations as the CLI writes them. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatBytes, formatFraction, formatMs } from './format-number.ts'
-import { formatDuration, relativeTime } from './format-time.ts'
+import { formatCompactDateTime, formatDuration, relativeTime } from './format-time.ts'
 
 describe('formatting', () => {
   it('writes ages relative to now', () => {
@@ -12,6 +12,16 @@ describe('formatting', () => {
     expect(relativeTime(now - 3 * 3_600_000, now, 'en')).toBe('3 hours ago')
     expect(relativeTime(now - 86_400_000, now, 'en')).toBe('yesterday')
     expect(relativeTime(now + 120_000, now, 'en')).toBe('in 2 minutes')
+  })
+
+  it('writes dates only as long as they need to be next to now', () => {
+    const o = { locale: 'en-GB', timeZone: 'UTC' }
+    const now = Date.UTC(2026, 10, 28, 13, 50)
+    expect(formatCompactDateTime(Date.UTC(2026, 10, 28, 13, 43, 49), now, o)).toBe('13:43:49')
+    expect(formatCompactDateTime(Date.UTC(2026, 10, 27, 23, 5), now, o)).toBe('27 Nov, 23:05')
+    expect(formatCompactDateTime(Date.UTC(2025, 11, 31, 9, 0), now, o)).toBe('31 Dec 2025')
+    // the day is the viewer's: 23:30 UTC is already the next day in Tokyo
+    expect(formatCompactDateTime(Date.UTC(2026, 10, 27, 23, 30), now, { locale: 'en-GB', timeZone: 'Asia/Tokyo' })).toBe('08:30:00')
   })
 
   it('writes durations as the CLI takes them', () => {

@@ -62,7 +62,7 @@ describe('live connection', () => {
       res.write(d.slice(0, 20))
       setTimeout(() => {
         res.write(d.slice(20))
-        res.write(frame('job', { job: {} }))
+        res.write(frame('telemetry', { telemetry: {} }))
         if (n === 1) res.end()
       }, 10)
     })

@@ -10,7 +10,7 @@ describe('live event frames', () => {
   })
 
   it('skips frames of unknown types, without a type, or with bodies that are not the expected JSON', () => {
-    expect(decodeLiveEvent('job', '{"job":{}}')).toBeNull()
+    expect(decodeLiveEvent('telemetry', '{"telemetry":{}}')).toBeNull()
     expect(decodeLiveEvent(undefined, '{"device":{}}')).toBeNull()
     expect(decodeLiveEvent('device', 'not json')).toBeNull()
     expect(decodeLiveEvent('device', '{"alert":{}}')).toBeNull()
@@ -18,6 +18,6 @@ describe('live event frames', () => {
   })
 
   it("knows the protocol's event types", () => {
-    expect([...LIVE_EVENT_TYPES].sort()).toEqual(['alert', 'deploy', 'device', 'model', 'ready', 'rollout'])
+    expect([...LIVE_EVENT_TYPES].sort()).toEqual(['alert', 'deploy', 'device', 'job', 'model', 'ready', 'rollout'])
   })
 })

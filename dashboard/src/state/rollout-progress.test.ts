@@ -5,7 +5,7 @@ import { countsText, formatGateFigure, stageRows } from './rollout-progress.ts'
 const counts = (c: Record<string, number>) => ({ pending: 0, installing: 0, active: 0, failed: 0, 'rolled-back': 0, offline: 0, ...c })
 
 describe('rollout progress', () => {
-  it('gives one row per wave, numbered from 1, with active devices out of the expected ones', () => {
+  it('gives one row per wave, numbered from 1, with active devices out of the assigned ones', () => {
     const r = rollout('r', {
       state: 'soaking', wave: 1,
       progress: {
@@ -19,10 +19,37 @@ describe('rollout progress', () => {
       },
     })
     expect(stageRows(r).map((w) => [w.label, w.value, w.max, w.countsText, w.phase])).toEqual([
-      ['Wave 1', 2, 2, 'active 2', 'done'],
-      ['Wave 2', 7, 10, 'installing 2 · active 7 · failed 1', 'current'],
-      ['Wave 3', 0, 10, 'no devices yet', 'next'],
+      ['Wave 1', 2, 2, '2 of 2 active', 'done'],
+      ['Wave 2', 7, 10, '7 of 10 active · installing 2 · failed 1', 'current'],
+      ['Wave 3', 0, 10, 'none assigned yet (about 10 expected)', 'next'],
     ])
+  })
+
+  it('fills the bar of a finished wave that the stable hash gave fewer devices than its share', () => {
+    // 6 devices over waves of 34, 67 and 100 %: the hash put 1 device in the first wave, 2 were expected
+    const r = rollout('r', {
+      state: 'completed', wave: 2,
+      progress: {
+        targeted: 6, unassigned: 0, shadow: null,
+        waves: [
+          { index: 0, percent: 34, expected: 2, assigned: 1, counts: counts({ active: 1 }) },
+          { index: 1, percent: 67, expected: 2, assigned: 2, counts: counts({ active: 2 }) },
+          { index: 2, percent: 100, expected: 2, assigned: 3, counts: counts({ active: 3 }) },
+        ],
+      },
+    })
+    expect(stageRows(r).map((w) => [w.value, w.max, w.countsText])).toEqual([
+      [1, 1, '1 of 1 active'],
+      [2, 2, '2 of 2 active'],
+      [3, 3, '3 of 3 active'],
+    ])
+  })
+
+  it('keeps an active count that runs ahead of the assignment inside its bar', () => {
+    const r = rollout('r', {
+      progress: { targeted: 2, unassigned: 0, shadow: null, waves: [{ index: 0, percent: 100, expected: 2, assigned: 1, counts: counts({ active: 2 }) }] },
+    })
+    expect(stageRows(r).map((w) => [w.value, w.max, w.countsText])).toEqual([[2, 2, '2 of 2 active']])
   })
 
   it('puts the shadow stage first while it runs', () => {
@@ -34,8 +61,8 @@ describe('rollout progress', () => {
       },
     })
     expect(stageRows(r).map((w) => [w.label, w.phase, w.countsText])).toEqual([
-      ['Shadow stage', 'current', 'installing 1'],
-      ['Wave 1', 'next', 'no devices yet'],
+      ['Shadow stage', 'current', '0 of 1 active · installing 1'],
+      ['Wave 1', 'next', 'none assigned yet (about 1 expected)'],
     ])
   })
 

@@ -8,8 +8,9 @@ export interface StageRow {
   label: string
   /** devices finished updating (active) out of `max` */
   value: number
+  /** the devices assigned to the stage; while none are, the devices expected in it (at least 1) */
   max: number
-  /** `active 3 · installing 1 · failed 0`, non-zero states only (`no devices yet` when empty) */
+  /** `3 of 4 active · installing 1`: the bar in words, then the other non-zero states */
   countsText: string
   /** e.g. `10 %` of the target, cumulative */
   percent: number
@@ -24,6 +25,23 @@ export function countsText(counts: Record<string, number>): string {
   return parts.length > 0 ? parts.join(' · ') : 'no devices yet'
 }
 
+/**
+ * A stage's bar: active devices out of those the hub assigned to it. The stable hash that assigns devices
+ * rarely splits a target exactly by the wave percentages, so a wave's nominal share (`expected`) is only the
+ * scale until devices are assigned: a finished wave with fewer devices than its share is a full bar.
+ */
+function stageBar(assigned: number, expected: number, counts: Record<string, number>): Pick<StageRow, 'value' | 'max' | 'countsText'> {
+  const active = counts.active ?? 0
+  if (assigned === 0 && active === 0) {
+    return { value: 0, max: Math.max(expected, 1), countsText: expected > 0 ? `none assigned yet (about ${expected} expected)` : 'no devices yet' }
+  }
+  // an active count above `assigned` (a status racing the assignment) still fits its bar
+  const max = Math.max(assigned, active, 1)
+  const others = Object.fromEntries(Object.entries(counts).filter(([state]) => state !== 'active'))
+  const rest = Object.values(others).some((n) => n > 0) ? ` · ${countsText(others)}` : ''
+  return { value: active, max, countsText: `${active} of ${max} active${rest}` }
+}
+
 /** One row per stage: the shadow stage first (when there is one), then every wave. */
 export function stageRows(r: RolloutView): StageRow[] {
   const rows: StageRow[] = []
@@ -31,9 +49,7 @@ export function stageRows(r: RolloutView): StageRow[] {
   if (shadow && r.shadow) {
     rows.push({
       label: 'Shadow stage',
-      value: shadow.counts.active ?? 0,
-      max: Math.max(shadow.assigned, 1),
-      countsText: countsText(shadow.counts),
+      ...stageBar(shadow.assigned, 0, shadow.counts),
       percent: r.shadow.percent,
       phase: r.state === 'shadow' ? 'current' : 'done',
     })
@@ -42,9 +58,7 @@ export function stageRows(r: RolloutView): StageRow[] {
     const finished = r.state === 'completed' || w.index < r.wave
     rows.push({
       label: `Wave ${w.index + 1}`,
-      value: w.counts.active ?? 0,
-      max: Math.max(w.expected, w.assigned, 1),
-      countsText: countsText(w.counts),
+      ...stageBar(w.assigned, w.expected, w.counts),
       percent: w.percent,
       phase: finished ? 'done' : w.index === r.wave && r.state !== 'shadow' ? 'current' : 'next',
     })

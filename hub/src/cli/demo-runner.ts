@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { dataPaths, REPO_ROOT, requireDataPath, resolveDataDir, shippedPackageDir } from '@edgefleet/models'
+import type { JobView } from '@edgefleet/protocol'
 import type { HubConfig } from '../config.ts'
 import { ModelBlobs } from '../models/model-blobs.ts'
 import { pushModel } from '../models/push-model.ts'
@@ -60,6 +61,8 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         '--log-level', 'error',
         // the CSVs are sorted by gas: a shuffled replay is a stationary stream of each device's batches
         '--shuffle', String(i + 1),
+        // samples go up with their true gas 20 s later, as lab results would: drift then starts a retraining job
+        '--send-labels', '--label-delay', '20s',
         ...files.flatMap((f) => ['--csv', f]),
       ]
       // own process group: a terminal's Ctrl-C reaches only the demo, which then stops each agent with
@@ -78,7 +81,7 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
         `  alerts     mosquitto_sub -h ${new URL(hub.mqttUrl).hostname} -p ${port} -u ${DEMO_SUBSCRIBER} -P '${subscriber}' -t 'ef/v1/alerts/drift/#' -v\n` +
         `  rollouts   EDGEFLEET_TOKEN=${token} EDGEFLEET_HUB_API=${hub.httpUrl} pnpm edgefleet rollout create --model gas-sensor@<version> --waves 34,67,100 --soak 30s --wait\n` +
         `             (register the version first: pnpm edgefleet model push <package-dir> --hub ${hub.httpUrl})\n` +
-        `  dashboard  ${hub.httpUrl}/   (sign in with the operator token ${token})\n` +
+        `  dashboard  ${hub.httpUrl}/#token=${token}   (signs you in; the token stays out of the address bar)\n` +
         `  data       ${config.dataDir}\nCtrl-C stops everything.\n\n`,
     )
     const seen = new Set((await hub.app.registry.listAlerts({ limit: 1000 })).alerts.map((r) => r.alert.id))
@@ -119,6 +122,22 @@ async function progress(hub: RunningHub, ids: readonly string[], seen: Set<strin
     seen.add(alert.id)
     process.stdout.write(`[${now}] alert ${alert.state} (${alert.severity}): ${alert.message}\n`)
   }
+  const labelled = (await hub.app.datasets.summary('gas-sensor')).labelled
+  for (const job of (await hub.app.retraining.jobs.list({ limit: 5 })).reverse()) {
+    const line = jobLine(job)
+    if (seen.has(`job:${job.id}:${line}`)) continue
+    seen.add(`job:${job.id}:${line}`)
+    process.stdout.write(`[${now}] retraining ${line} (${labelled} labelled samples)\n`)
+  }
+}
+
+/** What a demo user wants to know of a retraining job, changing only when its state or stage does. */
+function jobLine(j: JobView): string {
+  const e = j.evaluation
+  const verdict = e ? `: ${e.metric} ${(e.candidate[e.metric]! * 100).toFixed(1)} % vs ${(e.current[e.metric]! * 100).toFixed(1)} % on the newest ${e.holdoutRows} labelled samples` : ''
+  const stage = j.state === 'running' && j.progress ? ` (${j.progress.stage.replace(/^train: /, '')})` : ''
+  const outcome = j.candidateVersion ? `, registered ${j.model}@${j.candidateVersion}${j.rolloutId ? `, canary rollout ${j.rolloutId}` : ''}` : ''
+  return `job ${j.id} ${j.trigger} ${j.state}${stage}${verdict}${outcome}${j.error ? `: ${j.error.message}` : ''}`
 }
 
 function stop(child: ChildProcess): Promise<void> {

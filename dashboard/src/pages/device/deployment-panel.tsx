@@ -1,6 +1,7 @@
 import type { DeviceDeployment } from '@edgefleet/protocol'
 import { ErrorMessage, Loading } from '../../components/error-message.tsx'
-import { DateTime } from '../../components/time-text.tsx'
+import { CompactDateTime } from '../../components/time-text.tsx'
+import { useNow } from '../../components/use-now.ts'
 import { hrefFor } from '../../routing/route.ts'
 import { applyDeployEvents, targetText } from '../../state/deployment-state.ts'
 import { useHub } from '../../sync/hub-context.ts'
@@ -18,6 +19,7 @@ interface Props {
 /** What the hub wants the device to run (desired), what it runs, and each role's latest activation step. */
 export function DeploymentPanel({ id, running }: Props) {
   const { api } = useHub()
+  const now = useNow(60_000)
   // a deploy step can follow a new desired state, which the event does not carry: reload, at most every 5 s
   const refresh = useThrottledRefresh((m) => m.type === 'deploy' && m.body.deviceId === id)
   const dep = useSynced<DeviceDeployment>(`deployment:${id}`, (signal) => api.deployment(id, signal), applyDeployEvents, refresh)
@@ -45,18 +47,18 @@ export function DeploymentPanel({ id, running }: Props) {
         <p class="muted">No activation steps reported yet.</p>
       ) : (
         <div class="table-scroll">
-          <table>
+          <table class="deployment-table">
             <caption class="visually-hidden">Latest activation step per role</caption>
-            <thead><tr><th scope="col">Role</th><th scope="col">Version</th><th scope="col">Step</th><th scope="col">State</th><th scope="col">Detail</th><th scope="col">When</th></tr></thead>
+            <thead><tr><th scope="col">Role</th><th scope="col">Version</th><th scope="col">Step</th><th scope="col">State</th><th scope="col">When</th><th scope="col">Detail</th></tr></thead>
             <tbody>
               {deployments.map((d) => (
                 <tr key={d.role}>
                   <td>{d.role}</td>
-                  <td>{targetText(d.model)}</td>
-                  <td>{d.step}</td>
+                  <td class="nowrap">{targetText(d.model)}</td>
+                  <td class="nowrap">{d.step}</td>
                   <td><span class={`badge ${STATE_TONE[d.state] ?? 'tone-muted'}`}>{d.state}</span></td>
-                  <td>{[d.code, d.message].filter(Boolean).join(' ') || '—'}</td>
-                  <td><DateTime ts={d.ts} /></td>
+                  <td class="nowrap"><CompactDateTime ts={d.ts} now={now} /></td>
+                  <td class="detail">{[d.code, d.message].filter(Boolean).join(' ') || '—'}</td>
                 </tr>
               ))}
             </tbody>

@@ -55,16 +55,15 @@ export function DevicePage({ id }: { id: string }) {
         <h2 id="drift-heading">Drift</h2>
         <DriftChart id={id} model={device.data?.model ?? null} refresh={refresh} />
       </section>
-      <div class="two-columns">
-        <section aria-labelledby="deployment-heading">
-          <h2 id="deployment-heading">Deployment</h2>
-          <DeploymentPanel id={id} running={device.data?.model ?? null} />
-        </section>
-        <section aria-labelledby="events-heading">
-          <h2 id="events-heading">Events</h2>
-          <DeviceTimeline id={id} />
-        </section>
-      </div>
+      {/* full width: model names, steps and their details need the room */}
+      <section aria-labelledby="deployment-heading">
+        <h2 id="deployment-heading">Deployment</h2>
+        <DeploymentPanel id={id} running={device.data?.model ?? null} />
+      </section>
+      <section aria-labelledby="events-heading">
+        <h2 id="events-heading">Events</h2>
+        <DeviceTimeline id={id} />
+      </section>
     </>
   )
 }

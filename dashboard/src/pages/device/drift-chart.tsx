@@ -2,7 +2,7 @@ import type { DriftWindowList } from '@edgefleet/protocol'
 import { useMemo, useState } from 'preact/hooks'
 import { ErrorMessage } from '../../components/error-message.tsx'
 import { DRIFT_STATISTICS, driftSeries, type DriftStatistic } from '../../charts/chart-data.ts'
-import { driftSummary } from '../../charts/chart-summary.ts'
+import { driftSummary, thresholdSummary } from '../../charts/chart-summary.ts'
 import { UPlotChart } from '../../charts/uplot-chart.tsx'
 import { useHub } from '../../sync/hub-context.ts'
 import { useSynced } from '../../sync/use-synced.ts'
@@ -16,7 +16,10 @@ interface Props {
   refresh: number
 }
 
-/** The top features' drift statistic per judged window, for the device and the model version it serves. */
+/**
+ * The top features' drift statistic per judged window, for the device and the model version it serves, with
+ * their alert threshold as a dashed line and, above the chart, how many features are over theirs.
+ */
 export function DriftChart({ id, model, refresh }: Props) {
   if (!model) {
     return (
@@ -54,7 +57,7 @@ function DriftHistory({ id, model, refresh }: Props & { model: { name: string; v
         summary={windows ? driftSummary(windows, statistic) : ''} pending={!windows}
         note={!windows
           ? (history.error === null ? 'Loading…' : 'Not loaded.')
-          : windows.length === 0 ? `No judged drift windows yet for ${model.name}@${model.version} on this device.` : null} />
+          : windows.length === 0 ? `No judged drift windows yet for ${model.name}@${model.version} on this device.` : thresholdSummary(windows, statistic)} />
     </>
   )
 }

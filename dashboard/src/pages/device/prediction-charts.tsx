@@ -17,10 +17,14 @@ const RANGES = {
 type RangeKey = keyof typeof RANGES
 
 const NO_DATA: ChartData = { x: [], series: [] }
+const bucketText = (every: number) => (every < 60_000 ? `${every / 1000}-second bucket` : `${every / 60_000}-minute bucket`)
 const percent = (v: number) => `${v.toLocaleString(undefined, { maximumFractionDigits: 1 })} %`
 const ms = (v: number) => `${v.toLocaleString(undefined, { maximumFractionDigits: 2 })} ms`
 
-/** Predictions per second, latency and class distribution over a chosen range, from `GET …/predictions`. */
+/**
+ * Predictions per second, latency and class distribution over a chosen range, from `GET …/predictions`:
+ * from the device's first bucket with data in the range to the last complete bucket (see `bucketGrid`).
+ */
 export function PredictionCharts({ id, refresh, p95 }: { id: string; refresh: number; p95: readonly TimedValue[] }) {
   const { api } = useHub()
   const [range, setRange] = useState<RangeKey>('1h')
@@ -43,7 +47,11 @@ export function PredictionCharts({ id, refresh, p95 }: { id: string; refresh: nu
   }, [buckets.data, p95])
   const pending = buckets.data === null
   const loadingNote = buckets.error === null ? 'Loading…' : 'Not loaded.'
-  const noPredictions = charts.total === 0 ? 'No predictions stored for this device in this range.' : null
+  // the charts end at the last complete bucket (see bucketGrid): a device that has just started has
+  // predictions only in the bucket still filling
+  const noPredictions = charts.total === 0
+    ? 'No predictions stored for this device in this range.'
+    : charts.rate.x.length === 0 ? `The first predictions are in the current ${bucketText(buckets.data?.every ?? every)}, still filling: the charts start when it ends.` : null
   // reported p95 figures can exist without stored predictions, and predictions without latency
   const hasLatency = charts.latency.series.some((s) => s.values.some((v) => v !== null))
 
@@ -61,7 +69,7 @@ export function PredictionCharts({ id, refresh, p95 }: { id: string; refresh: nu
           summary={rateSummary(charts.rate, charts.total)} pending={pending} note={pending ? loadingNote : noPredictions} />
         <UPlotChart caption="Latency" data={charts.latency} style={{ yLabel: 'ms', format: ms }}
           summary={latencySummary(charts.latency)} pending={pending}
-          note={pending ? loadingNote : hasLatency ? null : 'No latency figures in this range.'} />
+          note={pending ? loadingNote : hasLatency ? null : noPredictions ?? 'No latency figures in this range.'} />
         <UPlotChart caption="Class distribution" data={charts.labels} style={{ yLabel: '% of predictions', yRange: [0, 100], format: percent }}
           summary={labelSummary(charts.labels)} pending={pending}
           note={pending ? loadingNote : noPredictions ?? (charts.labels.series.length === 0 ? 'These predictions carry no labels.' : null)} />

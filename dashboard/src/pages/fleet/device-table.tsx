@@ -1,14 +1,25 @@
 import type { DeviceView } from '@edgefleet/protocol'
 import { useRef } from 'preact/hooks'
+import { useMediaQuery } from '../../components/use-media-query.ts'
 import { RelativeTime } from '../../components/time-text.tsx'
 import { useVirtualizer } from '../../components/use-virtualizer.ts'
 import { formatMs } from '../../format/format-number.ts'
 import { hrefFor } from '../../routing/route.ts'
 import { driftOf } from '../../state/fleet-store.ts'
 
-/** Row height in px: rows are one line each (long tags are cut with an ellipsis and shown in full on hover). */
+/**
+ * At this width and below each row is a two-line card (device, status, drift; then model, latency, last
+ * seen), so the key columns fit a phone without scrolling sideways; styles.css uses the same breakpoint.
+ */
+const CARD_QUERY = '(max-width: 640px)'
+/** Row heights in px, one line per row (long tags are cut with an ellipsis and shown in full on hover) or a card. */
 const ROW_HEIGHT = 40
-const COLUMNS = ['Device', 'Status', 'Model', 'Last seen', 'Latency p95', 'Drift', 'Tags'] as const
+const CARD_ROW_HEIGHT = 60
+/** Header text and cell class of each column, in reading order; the classes place them on a card. */
+const COLUMNS = [
+  ['Device', 'c-device'], ['Status', 'c-status'], ['Model', 'c-model'], ['Drift', 'c-drift'],
+  ['Latency p95', 'c-latency num'], ['Last seen', 'c-seen'], ['Tags', 'c-tags'],
+] as const
 
 const DRIFT_TONE = { ok: 'tone-ok', drifting: 'tone-bad', unknown: 'tone-muted' } as const
 
@@ -16,18 +27,26 @@ function tagsText(tags: Record<string, string>): string {
   return Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')
 }
 
-function DeviceRow({ device: d, index, start, now }: { device: DeviceView; index: number; start: number; now: number }) {
+interface RowProps {
+  device: DeviceView
+  index: number
+  start: number
+  height: number
+  now: number
+}
+
+function DeviceRow({ device: d, index, start, height, now }: RowProps) {
   const drift = driftOf(d)
   const tags = tagsText(d.tags)
   return (
-    <div role="row" aria-rowindex={index + 2} class="vrow" style={{ transform: `translateY(${start}px)` }}>
-      <div role="cell"><a href={hrefFor({ page: 'device', id: d.id })}>{d.id}</a></div>
-      <div role="cell"><span class={`badge ${d.online ? 'tone-ok' : 'tone-muted'}`}>{d.online ? 'online' : 'offline'}</span></div>
-      <div role="cell">{d.model ? `${d.model.name}@${d.model.version}` : '—'}</div>
-      <div role="cell"><RelativeTime ts={d.lastSeen} now={now} /></div>
-      <div role="cell" class="num">{formatMs(d.health?.latencyP95Ms)}</div>
-      <div role="cell"><span class={`badge ${DRIFT_TONE[drift]}`}>{drift}</span></div>
-      <div role="cell" class="truncate" title={tags}>{tags || '—'}</div>
+    <div role="row" aria-rowindex={index + 2} class="vrow" style={{ transform: `translateY(${start}px)`, height: `${height}px` }}>
+      <div role="cell" class="c-device"><a href={hrefFor({ page: 'device', id: d.id })}>{d.id}</a></div>
+      <div role="cell" class="c-status"><span class={`badge ${d.online ? 'tone-ok' : 'tone-muted'}`}>{d.online ? 'online' : 'offline'}</span></div>
+      <div role="cell" class="c-model">{d.model ? `${d.model.name}@${d.model.version}` : '—'}</div>
+      <div role="cell" class="c-drift"><span class={`badge ${DRIFT_TONE[drift]}`}>{drift}</span></div>
+      <div role="cell" class="c-latency num">{formatMs(d.health?.latencyP95Ms)}</div>
+      <div role="cell" class="c-seen"><RelativeTime ts={d.lastSeen} now={now} /></div>
+      <div role="cell" class="c-tags" title={tags}>{tags || '—'}</div>
     </div>
   )
 }
@@ -38,10 +57,11 @@ function DeviceRow({ device: d, index, start, now }: { device: DeviceView; index
  */
 export function DeviceTable({ devices, now }: { devices: readonly DeviceView[]; now: number }) {
   const scrollRef = useRef<HTMLDivElement>(null)
+  const rowHeight = useMediaQuery(CARD_QUERY) ? CARD_ROW_HEIGHT : ROW_HEIGHT
   const virtualizer = useVirtualizer({
     count: devices.length,
     getScrollElement: () => scrollRef.current,
-    rowHeight: ROW_HEIGHT,
+    rowHeight,
     getItemKey: (i) => devices[i]?.id ?? i,
   })
   return (
@@ -49,13 +69,13 @@ export function DeviceTable({ devices, now }: { devices: readonly DeviceView[]; 
       <div role="table" aria-label="Devices" aria-rowcount={devices.length + 1} class="vtable">
         <div role="rowgroup" class="vtable-head">
           <div role="row" aria-rowindex={1} class="vrow">
-            {COLUMNS.map((c) => <div role="columnheader" key={c}>{c}</div>)}
+            {COLUMNS.map(([name, cls]) => <div role="columnheader" key={name} class={cls}>{name}</div>)}
           </div>
         </div>
         <div role="rowgroup" class="vtable-body" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           {virtualizer.getVirtualItems().map((item) => {
             const device = devices[item.index]
-            return device && <DeviceRow key={device.id} device={device} index={item.index} start={item.start} now={now} />
+            return device && <DeviceRow key={device.id} device={device} index={item.index} start={item.start} height={rowHeight} now={now} />
           })}
         </div>
       </div>
