@@ -15,6 +15,7 @@ import { AgentStats } from './pipeline/stats.ts'
 import { statusDescriber } from './serving/agent-status.ts'
 import { configSources } from './serving/config-sources.ts'
 import { readHubPublicKey } from './serving/hub-public-key.ts'
+import { AgentSampling, type SamplingFigures } from './sampling/agent-sampling.ts'
 import { rejectionLogger } from './serving/rejection-logger.ts'
 import { serveModel, type AgentServedModel } from './serving/served-model.ts'
 import { slotHost } from './serving/slot-host.ts'
@@ -34,6 +35,8 @@ export interface AgentOptions {
   onDeployEvent?: (e: DeployEvent) => void
   /** download retries and progress interval (tests shorten them) */
   download?: ActivationContext['download']
+  /** wall clock of training samples and delayed labels, ms (tests: a clock ahead makes pending labels due) */
+  now?: () => number
 }
 
 /** What a finished run did, for its summary. */
@@ -44,6 +47,8 @@ export interface AgentReport {
   backend: BackendKind
   uplink?: UplinkFigures
   drift?: DriftFigures & { sent: number; written: number }
+  /** training samples and delayed labels, with `--hub` and sampling on */
+  samples?: SamplingFigures
 }
 
 /** A running agent. */
@@ -103,9 +108,15 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
 
   const stats = new AgentStats()
   let hub: HubUplink | undefined
+  let sampling: AgentSampling | undefined
   try {
     hub = config.hub ? await openHubUplink({ ...config, stateDir }, statusDescriber(served, stats, () => hub?.sink.refused ?? 0), logger) : undefined
+    // training samples go to the hub only; pending labels live in the state directory, beside the outbox
+    sampling = hub && stateDir
+      ? AgentSampling.open(config, { uplink: hub.link, stateDir, drifting: () => (served.current as AgentServedModel).drift?.state().state === 'drifting', logger, logIntervalMs: config.statusInterval * 1000, ...(o.now ? { now: o.now } : {}) })
+      : undefined
   } catch (err) {
+    await hub?.link.close({ timeoutMs: 0 })
     await served.close()
     throw err
   }
@@ -150,6 +161,7 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
     logger,
     onReject: rejectionLogger(logger),
     stats,
+    ...(sampling ? { onPredicted: sampling.observe.bind(sampling) } : {}),
   })
   // a refused device ends the run at once, even while a source waits for input that may never come
   // (stdin held open, a sensor broker still connecting); the pipeline's late outcome is then moot
@@ -168,6 +180,8 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
       if (!hub?.link.failure) await served.close()
       // the last, partial drift window went into the outbox above, before it drains
       await drift?.close()
+      // the last samples and the labels due now go into the outbox before it drains
+      closeSampling(sampling, logger)
       if (hub) uplinkFigures = await closeHubUplink(hub.link, logger, cut.signal)
     }
     if (hub?.link.failure) throw hub.link.failure
@@ -193,8 +207,18 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
         backend: current.model.backend.kind,
         ...(uplinkFigures ? { uplink: uplinkFigures } : {}),
         ...(drift && current.drift ? { drift: drift.figures(current.drift) } : {}),
+        ...(sampling ? { samples: sampling.figures() } : {}),
       }
     },
+  }
+}
+
+/** Closes sampling at the end of a run; a failure to write its journal is logged, and the outbox still drains. */
+function closeSampling(sampling: AgentSampling | undefined, logger: Logger): void {
+  try {
+    sampling?.close()
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'training samples: closing failed; the pending labels are recovered from the journal on the next run')
   }
 }
 

@@ -64,9 +64,20 @@ program
   .option('--drift-out <file>', 'also write each drift window\'s summary to this JSONL file (with or without --hub)')
   .option('--hub-public-key <file>', 'the hub\'s model-signing public key, PEM (or $EDGEFLEET_HUB_PUBLIC_KEY_FILE; `edgefleet device add` prints it): models the hub sends are activated only when signed with it')
   .option('--max-model-mb <mb>', `largest model file the agent downloads from the hub, MiB (default ${RUN_DEFAULTS.maxModelMb})`, num)
+  .option('--no-samples', 'do not upload training samples to the hub (on by default with --hub)')
+  .option('--sample-confidence-below <c>', `with --hub, keep every reading whose top-1 confidence is below c as a training sample, reason low-confidence (default ${RUN_DEFAULTS.sampleConfidenceBelow}; 0: never)`, num)
+  .option('--sample-drift-rate <r>', `while the agent's own drift state is drifting, keep the other readings with probability r, reason drift (default ${RUN_DEFAULTS.sampleDriftRate})`, num)
+  .option('--sample-rate <r>', `otherwise keep a reading with probability r, reason random (default ${RUN_DEFAULTS.sampleRate}); all three 0 turn sampling off`, num)
+  .option('--sample-max-per-minute <n>', `budget: at most n samples per minute, in bursts of up to a minute's worth (default ${RUN_DEFAULTS.sampleMaxPerMinute}); candidates over it are dropped and counted per reason`, num)
+  .option('--sample-seed <n>', 'seed the sampling\'s random choices, for reproducible runs (default: random)', num)
+  .option('--sample-flush-ms <ms>', `longest a kept sample waits before its samples message goes; also the least time between labels messages (default ${RUN_DEFAULTS.sampleFlushMs})`, num)
+  .option('--send-labels', 'send each uploaded sample\'s true label (--label-column, or a reading\'s label) to the hub later, as lab results would arrive')
+  .option('--label-delay <duration>', `with --send-labels, how long after its sample a label is sent: 0, 500ms, 30s, 2m, 1h (default ${RUN_DEFAULTS.labelDelay}); labels not yet due when the agent stops are kept in --state-dir and sent by the next run`)
   .option('--config <file>', 'JSON file with any of these settings (camelCase keys); flags override it')
   .addOption(new Option('--log-level <level>', `log level on stderr (default ${RUN_DEFAULTS.logLevel})`).choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
-  .action(async (flags: Record<string, unknown>) => {
+  .action(async (flags: Record<string, unknown>, command: Command) => {
+    // commander gives --no-x flags a default of true, which would override a config file's `x: false`
+    for (const key of Object.keys(flags)) if (command.getOptionValueSource(key) === 'default') delete flags[key]
     const { json, ...rest } = flags
     const config = loadRunConfig(rest)
     await runCommand(config, makeLogger(config.logLevel), { json: json === true })

@@ -8,7 +8,7 @@ import { PrettySink } from '../sinks/pretty-sink.ts'
 import type { PredictionSink } from '../sinks/sink.ts'
 import { formatUplinkSummary } from './hub-uplink.ts'
 import type { RunConfig } from './run-config.ts'
-import { formatDriftSummary, formatSummary } from './summary.ts'
+import { formatDriftSummary, formatSamplingSummary, formatSummary } from './summary.ts'
 
 /** Write buffer of --out files: large enough that the pipeline does not wait for each batch's write. */
 const OUT_BUFFER_BYTES = 1 << 20
@@ -46,8 +46,8 @@ export async function runCommand(config: Readonly<RunConfig>, logger: Logger, io
   if (config.summary || stats.rejectedTotal > 0 || stats.failedReadings > 0 || (figures && figures.dropped > 0)) {
     const name = `${report.model.name}@${report.model.version}`
     process.stderr.write(io.json
-      ? `${JSON.stringify({ ...stats.toJSON(), ...(figures ? { uplink: figures } : {}), ...(report.drift ? { drift: report.drift } : {}) })}\n`
-      : formatSummary(stats, name, report.backend) + (report.drift ? formatDriftSummary(report.drift) : '') + (figures ? formatUplinkSummary(figures) : ''))
+      ? `${JSON.stringify({ ...stats.toJSON(), ...(figures ? { uplink: figures } : {}), ...(report.drift ? { drift: report.drift } : {}), ...(report.samples ? { samples: report.samples } : {}) })}\n`
+      : formatSummary(stats, name, report.backend) + (report.drift ? formatDriftSummary(report.drift) : '') + (report.samples ? formatSamplingSummary(report.samples) : '') + (figures ? formatUplinkSummary(figures) : ''))
   }
   return stats
 }

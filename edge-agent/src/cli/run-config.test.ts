@@ -53,4 +53,24 @@ describe('loadRunConfig', () => {
     expect(c).toMatchObject({ hubPublicKey: '/etc/edgefleet/hub.pub', maxModelMb: 256 })
     expect(() => loadRunConfig({ model: 'm', csv: ['a'], maxModelMb: 0 }, {})).toThrow(/--max-model-mb/)
   })
+  it('samples with the documented defaults, labels off, and takes the same keys from a config file', () => {
+    const c = loadRunConfig({ model: 'm', csv: ['a'] }, {})
+    expect(c).toMatchObject({ samples: true, sampleConfidenceBelow: 0.6, sampleDriftRate: 0.2, sampleRate: 0.01, sampleMaxPerMinute: 600, sampleFlushMs: 5000, sendLabels: false, labelDelay: '30s' })
+    expect(c).not.toHaveProperty('sampleSeed')
+    const dir = mkdtempSync(join(tmpdir(), 'ef-config-'))
+    const file = join(dir, 'agent.json')
+    writeFileSync(file, JSON.stringify({ model: 'm', csv: ['a'], hub: 'mqtt://hub:1883', deviceId: 'pi-01', secret: 's', sampleRate: 0.5, sendLabels: true, labelDelay: '500ms', samples: true }))
+    expect(loadRunConfig({ config: file, sampleSeed: 3 }, {})).toMatchObject({ sampleRate: 0.5, sendLabels: true, labelDelay: '500ms', sampleSeed: 3 })
+  })
+  it('names bad sampling settings by flag', () => {
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], sampleRate: 1.5, sampleDriftRate: -0.1, sampleMaxPerMinute: 0, labelDelay: '30' }, {}))
+      .toThrow(/--sample-drift-rate[\s\S]*--sample-rate[\s\S]*--sample-max-per-minute[\s\S]*--label-delay: must be 0 or a number with a unit/)
+  })
+  it('sends labels only with --hub and sampling on', () => {
+    const hub = { hub: 'mqtt://hub:1883', deviceId: 'pi-01', secret: 's' }
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], sendLabels: true }, {})).toThrow(/--send-labels needs --hub/)
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], ...hub, sendLabels: true, samples: false }, {})).toThrow(/sampling is off/)
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], ...hub, sendLabels: true, sampleRate: 0, sampleDriftRate: 0, sampleConfidenceBelow: 0 }, {})).toThrow(/sampling is off/)
+    expect(loadRunConfig({ model: 'm', csv: ['a'], ...hub, sendLabels: true, labelDelay: '0' }, {})).toMatchObject({ sendLabels: true, labelDelay: '0' })
+  })
 })

@@ -3,6 +3,8 @@ import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { DeviceId } from '@edgefleet/protocol'
 import { AgentError } from '../errors.ts'
+import { Sampler } from '../sampling/sampler.ts'
+import { DURATION_PATTERN } from './duration.ts'
 
 /** Settings of `edgefleet-agent run`. Defaults live here, documented once; flags > env > file > defaults. */
 export const RunConfigSchema = Type.Object(
@@ -63,6 +65,24 @@ export const RunConfigSchema = Type.Object(
     hubPublicKey: Type.Optional(Type.String({ minLength: 1 })),
     /** the largest model file the agent downloads, MiB */
     maxModelMb: Type.Number({ exclusiveMinimum: 0, maximum: 4096 }),
+    /** keep training candidates and upload them to the hub (`samples`); needs `hub` */
+    samples: Type.Boolean(),
+    /** keep every prediction whose top-1 confidence is below this (reason `low-confidence`; 0: never) */
+    sampleConfidenceBelow: Type.Number({ minimum: 0, maximum: 1 }),
+    /** while the agent's own drift state is `drifting`, keep a prediction with this probability (reason `drift`) */
+    sampleDriftRate: Type.Number({ minimum: 0, maximum: 1 }),
+    /** otherwise keep a prediction with this probability (reason `random`) */
+    sampleRate: Type.Number({ minimum: 0, maximum: 1 }),
+    /** budget: at most this many samples kept per minute (token bucket); candidates beyond are dropped and counted */
+    sampleMaxPerMinute: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** seed of the sampling PRNG, for reproducible runs (default: random) */
+    sampleSeed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+    /** longest a kept sample waits before its `samples` message goes (also the least time between `labels` messages), ms */
+    sampleFlushMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    /** send each uploaded sample's true label (from the label column) later, as a `labels` message */
+    sendLabels: Type.Boolean(),
+    /** how long after its sample a label is sent: `0`, or a number with a unit (`500ms`, `30s`, `2m`, `1h`, `1d`) */
+    labelDelay: Type.String({ pattern: DURATION_PATTERN }),
   },
   { additionalProperties: false },
 )
@@ -90,6 +110,14 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
   outboxMaxMb: 64,
   drainTimeout: 5,
   maxModelMb: 256,
+  samples: true,
+  sampleConfidenceBelow: 0.6,
+  sampleDriftRate: 0.2,
+  sampleRate: 0.01,
+  sampleMaxPerMinute: 600,
+  sampleFlushMs: 5000,
+  sendLabels: false,
+  labelDelay: '30s',
 }
 
 /** Environment variables read by `run` (lower precedence than flags). */
@@ -107,6 +135,10 @@ export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
 }
 
 const check = Compile(RunConfigSchema)
+/** What to say instead of "must match pattern …" for settings whose pattern nobody should have to read. */
+const PATTERN_HINTS: Record<string, string> = {
+  '/labelDelay': 'must be 0 or a number with a unit: 500ms, 30s, 2m, 1h, 1d',
+}
 
 /**
  * Merges defaults, a JSON config file, environment and flags; reports every violation in one
@@ -119,7 +151,7 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   const { config: _config, ...cliFlags } = flags
   const merged: Record<string, unknown> = { ...RUN_DEFAULTS, ...file, ...fromEnv, ...stripUndefined(cliFlags) }
   if (!check.Check(merged)) {
-    const problems = [...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`)
+    const problems = [...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${PATTERN_HINTS[e.instancePath] ?? e.message}`)
     throw new AgentError('AGENT_USAGE', `invalid settings:\n${[...new Set(problems)].join('\n')}\nRun with --help for the options.`)
   }
   const config = merged as RunConfig
@@ -130,7 +162,16 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
     const missing = [!config.deviceId && '--device-id (or $EDGEFLEET_DEVICE_ID)', !config.secret && '--secret (or $EDGEFLEET_DEVICE_SECRET)'].filter(Boolean)
     throw new AgentError('AGENT_USAGE', `--hub needs ${missing.join(' and ')}: the hub admits devices by id and secret`)
   }
+  if (config.sendLabels && !config.hub) throw new AgentError('AGENT_USAGE', '--send-labels needs --hub: labels go to the hub with the samples they belong to')
+  if (config.sendLabels && !samplingEnabled(config)) {
+    throw new AgentError('AGENT_USAGE', '--send-labels sends the labels of uploaded samples, but sampling is off (--no-samples, or every --sample-* rate and threshold 0)')
+  }
   return Object.freeze(config)
+}
+
+/** True when the configuration keeps training samples (it may still upload none without `hub`). */
+export function samplingEnabled(config: Pick<RunConfig, 'samples' | 'sampleConfidenceBelow' | 'sampleDriftRate' | 'sampleRate'>): boolean {
+  return config.samples && !Sampler.disabled({ confidenceBelow: config.sampleConfidenceBelow, driftRate: config.sampleDriftRate, rate: config.sampleRate })
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

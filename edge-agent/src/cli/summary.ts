@@ -1,5 +1,7 @@
 import type { DriftFigures } from '../drift/drift-monitor.ts'
 import type { AgentStats } from '../pipeline/stats.ts'
+import type { SamplingFigures } from '../sampling/agent-sampling.ts'
+import { SAMPLE_REASONS } from '../sampling/sampler.ts'
 
 /** A short, human summary of a run, for stderr. */
 export function formatSummary(stats: AgentStats, model: string, backend: string): string {
@@ -29,4 +31,19 @@ export function formatDriftSummary(d: DriftFigures & { sent: number; written: nu
   const shown = d.features.slice(0, 8).join(', ') + (d.drifted > 8 ? `, …` : '')
   const features = d.drifted > 0 ? `; ${d.drifted} feature(s) drifted in the last window: ${shown}` : ''
   return `  drift: ${d.windows} window(s)${where ? `, ${where}` : ''}, ${d.judged} judged; state ${d.state}${kinds}${features}\n`
+}
+
+/** Summary lines about training samples and delayed labels. */
+export function formatSamplingSummary(f: SamplingFigures): string {
+  const perReason = (counts: Record<string, number>): string => SAMPLE_REASONS.filter((r) => counts[r]! > 0).map((r) => `${r} ×${counts[r]}`).join(', ')
+  const kept = SAMPLE_REASONS.reduce((n, r) => n + f.kept[r], 0)
+  const dropped = SAMPLE_REASONS.reduce((n, r) => n + f.dropped[r], 0)
+  const lines = [`  samples: ${kept} of ${f.considered} readings kept${kept > 0 ? ` (${perReason(f.kept)})` : ''}, ${f.uploaded} uploaded in ${f.messages} message(s)` +
+    (dropped > 0 ? `; ${dropped} over the budget dropped (${perReason(f.dropped)})` : '') + (f.refused > 0 ? `; ${f.refused} refused` : '')]
+  const l = f.labels
+  if (l) {
+    const next = l.nextDueInMs !== undefined ? `, the next due in ${(l.nextDueInMs / 1000).toFixed(1)} s (sent by a later run)` : ''
+    lines.push(`  labels: ${l.sent} sent, ${l.pending} pending${next}` + (l.refused > 0 ? `, ${l.refused} refused` : '') + (l.overflow > 0 ? `, ${l.overflow} not kept (too many pending)` : ''))
+  }
+  return `${lines.join('\n')}\n`
 }

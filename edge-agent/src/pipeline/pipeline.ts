@@ -1,3 +1,4 @@
+import type { ModelRef } from '@edgefleet/protocol'
 import { AgentError, silentLogger, type Logger } from '../errors.ts'
 import type { TabularModel } from '../model/tabular.ts'
 import type { AgentPrediction, PredictionSink } from '../sinks/sink.ts'
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   stats?: AgentStats
   /** sees every inferred batch, raw readings and model outputs row by row (the drift monitor); must not keep `output` */
   observe?: (records: readonly SourceRecord[], output: { data: Float32Array; width: number }) => void
+  /** sees every predicted batch after the sink: raw readings and their predictions row by row, and the model that made them (training samples) */
+  onPredicted?: (records: readonly SourceRecord[], predictions: readonly AgentPrediction[], model: Readonly<ModelRef>) => void
 }
 
 interface Queued extends SourceRecord {
@@ -153,6 +156,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
         o.observe?.(batch, output)
         const written = o.sink.write(predictions, model)
         if (written) await written
+        o.onPredicted?.(batch, predictions, model)
         const shadow = slot.acquireShadow()
         if (shadow) {
           try {

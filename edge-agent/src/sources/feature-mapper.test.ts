@@ -8,6 +8,14 @@ describe('FeatureMapper', () => {
     expect('record' in m && m.record).toMatchObject({ id: 'r1', ts: 5, actual: 'ok' })
     expect('record' in m && Array.from(m.record.values)).toEqual([21.5, 40])
   })
+  it('marks a made-up id that only counts this run, never a reading\'s own id', () => {
+    const counted = mapper.map({ t: 1, h: 2 }, 'stdin:7', 0, true)
+    expect('record' in counted && counted.record).toMatchObject({ id: 'stdin:7', runLocalId: true })
+    const own = mapper.map({ t: 1, h: 2, id: 'r9' }, 'stdin:8', 0, true)
+    expect('record' in own && own.record.runLocalId).toBeUndefined()
+    const stable = mapper.map({ t: 1, h: 2 }, 'readings.jsonl:3', 0)
+    expect('record' in stable && stable.record.runLocalId).toBeUndefined()
+  })
   it('rejects missing and non-numeric features with their names', () => {
     expect(mapper.map({ t: 1 }, 'x', 0)).toEqual({ rejection: { code: 'AGENT_FEATURE_MISSING', message: 'missing 1 feature(s): h' } })
     expect(mapper.map({ t: 1, h: 'wet' }, 'x', 0)).toMatchObject({ rejection: { code: 'AGENT_FEATURE_NOT_NUMERIC' } })

@@ -21,7 +21,11 @@ export class FeatureMapper {
     features.forEach((f, i) => this.index.set(f, i))
   }
 
-  map(reading: Reading, fallbackId: string, now: number): Mapped {
+  /**
+   * Maps one reading; `fallbackId` names it when it has no `id` of its own, and `fallbackIsRunLocal`
+   * says that name is only a counter of this run (see `SourceRecord.runLocalId`).
+   */
+  map(reading: Reading, fallbackId: string, now: number, fallbackIsRunLocal = false): Mapped {
     const values = new Float64Array(this.features.length).fill(NaN)
     for (const key of Object.keys(reading)) {
       const j = this.index.get(key)
@@ -38,7 +42,9 @@ export class FeatureMapper {
     }
     const id = reading.id
     const ts = typeof reading.ts === 'number' && Number.isInteger(reading.ts) && reading.ts >= 0 ? reading.ts : now
-    const record: SourceRecord = { id: typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 128) : fallbackId, ts, values }
+    const own = typeof id === 'string' || typeof id === 'number'
+    const record: SourceRecord = { id: own ? String(id).slice(0, 128) : fallbackId, ts, values }
+    if (!own && fallbackIsRunLocal) record.runLocalId = true
     const label = reading.label
     if (typeof label === 'string' || typeof label === 'number') record.actual = String(label)
     return { record }

@@ -51,7 +51,7 @@ export class JsonlSource implements Source {
           ctx.reject({ code: 'AGENT_READING_INVALID', message: (err as Error).message, where })
           continue
         }
-        const mapped = mapper.map(reading, `${label}:${lineNo}`, Date.now())
+        const mapped = mapper.map(reading, `${label}:${lineNo}`, Date.now(), fromStdin)
         if ('rejection' in mapped) {
           ctx.reject({ ...mapped.rejection, where })
           continue

@@ -47,7 +47,7 @@ export class MqttSource implements Source {
       const readings = (Array.isArray(value) ? value : [value]) as Reading[]
       const now = Date.now()
       for (const reading of readings) {
-        const mapped = mapper.map(reading, `${topic}#${++seen}`, now)
+        const mapped = mapper.map(reading, `${topic}#${++seen}`, now, true)
         if ('rejection' in mapped) ctx.reject({ ...mapped.rejection, where: topic })
         else if (!ctx.tryPush(mapped.record)) ctx.reject({ code: 'AGENT_QUEUE_FULL', message: 'queue full: reading dropped', where: topic })
       }

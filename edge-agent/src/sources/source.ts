@@ -7,6 +7,11 @@ export interface SourceRecord {
   values: Float64Array
   /** ground truth when the source carries it (a label column): lets the agent report accuracy */
   actual?: string
+  /**
+   * true when `id` is only a counter of this run (an MQTT message or stdin line number the source
+   * made up), so another run reuses it: a training sample of this reading gets the agent's own id
+   */
+  runLocalId?: boolean
 }
 
 /** A reading the agent could not use, with why; counted and logged, never fatal. */

@@ -109,6 +109,11 @@ export class HubLink extends EventEmitter<HubLinkEvents> implements Uplink {
     return link
   }
 
+  /** The seq the outbox gives the next message (journals beside the outbox compare theirs with it on start). */
+  get nextSeq(): number {
+    return this.outbox.nextSeq
+  }
+
   /** True while a session with the hub is up. */
   get connected(): boolean {
     return this.client !== undefined

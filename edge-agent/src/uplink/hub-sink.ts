@@ -32,7 +32,7 @@ export class HubPredictionSink implements PredictionSink {
   write(batch: readonly AgentPrediction[], model: Static<typeof ModelRef>): void {
     const ref = { name: model.name, version: model.version }
     for (let i = 0; i < batch.length; i += Limits.batchItems) {
-      this.send(batch.slice(i, i + Limits.batchItems).map(toProtocol), ref)
+      this.send(batch.slice(i, i + Limits.batchItems).map(protocolPrediction), ref)
     }
   }
 
@@ -57,7 +57,7 @@ export class HubPredictionSink implements PredictionSink {
 }
 
 /** The protocol's prediction: the agent's without `actual`, and without absent fields (the schema refuses extra keys). */
-function toProtocol(p: AgentPrediction): Prediction {
+export function protocolPrediction(p: AgentPrediction): Prediction {
   const out: Prediction = { id: p.id, ts: p.ts, latencyMs: p.latencyMs }
   if (p.label !== undefined) out.label = p.label
   if (p.classIndex !== undefined) out.classIndex = p.classIndex
