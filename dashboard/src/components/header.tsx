@@ -12,6 +12,7 @@ const SECTIONS = [
   { id: 'models', href: '#/models', label: 'Models' },
   { id: 'rollouts', href: '#/rollouts', label: 'Rollouts' },
   { id: 'alerts', href: '#/alerts', label: 'Alerts' },
+  { id: 'jobs', href: '#/jobs', label: 'Jobs' },
 ] as const
 
 function skipToMain(e: Event) {

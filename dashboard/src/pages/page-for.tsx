@@ -2,6 +2,8 @@ import type { Route } from '../routing/route.ts'
 import { AlertsPage } from './alerts/alerts-page.tsx'
 import { DevicePage } from './device/device-page.tsx'
 import { FleetPage } from './fleet/fleet-page.tsx'
+import { JobDetailPage } from './jobs/job-detail-page.tsx'
+import { JobsPage } from './jobs/jobs-page.tsx'
 import { ModelsPage } from './models/models-page.tsx'
 import { RolloutDetailPage } from './rollouts/rollout-detail-page.tsx'
 import { RolloutsPage } from './rollouts/rollouts-page.tsx'
@@ -21,6 +23,10 @@ export function PageFor({ route }: { route: Route }) {
       return <RolloutDetailPage key={route.id} id={route.id} />
     case 'alerts':
       return <AlertsPage />
+    case 'jobs':
+      return <JobsPage />
+    case 'job':
+      return <JobDetailPage key={route.id} id={route.id} />
     case 'not-found':
       return (
         <>

@@ -11,10 +11,12 @@ describe('hash routes', () => {
     expect(parseHash('#/rollouts')).toEqual({ page: 'rollouts' })
     expect(parseHash('#/rollouts/gas-sensor-1.1.0-a1b2c3')).toEqual({ page: 'rollout', id: 'gas-sensor-1.1.0-a1b2c3' })
     expect(parseHash('#/alerts')).toEqual({ page: 'alerts' })
+    expect(parseHash('#/jobs')).toEqual({ page: 'jobs' })
+    expect(parseHash('#/jobs/gas-sensor-1a2b3c4d')).toEqual({ page: 'job', id: 'gas-sensor-1a2b3c4d' })
   })
 
   it('answers unknown or malformed hashes with not-found', () => {
-    expect(parseHash('#/jobs').page).toBe('not-found')
+    expect(parseHash('#/nowhere').page).toBe('not-found')
     expect(parseHash('#/devices/a/b').page).toBe('not-found')
     expect(parseHash('#/devices/%E0%A4%A').page).toBe('not-found')
   })
@@ -28,5 +30,6 @@ describe('hash routes', () => {
   it('marks the device page as part of the Fleet section', () => {
     expect(sectionOf({ page: 'device', id: 'x' })).toBe('fleet')
     expect(sectionOf({ page: 'rollout', id: 'x' })).toBe('rollouts')
+    expect(sectionOf({ page: 'job', id: 'x' })).toBe('jobs')
   })
 })

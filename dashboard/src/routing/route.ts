@@ -6,6 +6,8 @@ export type Route =
   | { page: 'rollouts' }
   | { page: 'rollout'; id: string }
   | { page: 'alerts' }
+  | { page: 'jobs' }
+  | { page: 'job'; id: string }
   | { page: 'not-found'; path: string }
 
 /** The route of a location hash (`#/devices/pi-01`); the Fleet page for an empty one. */
@@ -23,13 +25,14 @@ export function parseHash(hash: string): Route {
   if (more.length > 0) return { page: 'not-found', path }
   if (first === undefined || (first === 'fleet' && second === undefined)) return { page: 'fleet' }
   if (second === undefined) {
-    if (first === 'models' || first === 'rollouts' || first === 'alerts') return { page: first }
+    if (first === 'models' || first === 'rollouts' || first === 'alerts' || first === 'jobs') return { page: first }
     return { page: 'not-found', path }
   }
   const id = decode(second)
   if (id === null) return { page: 'not-found', path }
   if (first === 'devices') return { page: 'device', id }
   if (first === 'rollouts') return { page: 'rollout', id }
+  if (first === 'jobs') return { page: 'job', id }
   return { page: 'not-found', path }
 }
 
@@ -40,6 +43,8 @@ export function hrefFor(route: Route): string {
       return `#/devices/${encodeURIComponent(route.id)}`
     case 'rollout':
       return `#/rollouts/${encodeURIComponent(route.id)}`
+    case 'job':
+      return `#/jobs/${encodeURIComponent(route.id)}`
     case 'not-found':
       return '#/fleet'
     default:
@@ -48,7 +53,7 @@ export function hrefFor(route: Route): string {
 }
 
 /** The nav section a route belongs to (for `aria-current`). */
-export function sectionOf(route: Route): 'fleet' | 'models' | 'rollouts' | 'alerts' | null {
+export function sectionOf(route: Route): 'fleet' | 'models' | 'rollouts' | 'alerts' | 'jobs' | null {
   switch (route.page) {
     case 'fleet':
     case 'device':
@@ -56,6 +61,9 @@ export function sectionOf(route: Route): 'fleet' | 'models' | 'rollouts' | 'aler
     case 'rollouts':
     case 'rollout':
       return 'rollouts'
+    case 'jobs':
+    case 'job':
+      return 'jobs'
     case 'models':
     case 'alerts':
       return route.page
