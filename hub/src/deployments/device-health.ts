@@ -19,6 +19,8 @@ export interface DeviceHealthReport {
    * rollout gates judge, since one interval's p95 of a sub-millisecond model jumps tenfold with one GC pause
    */
   latencyP95StableMs?: number
+  /** how many intervals with the current model {@link latencyP95StableMs} is the median of (1 to {@link STABLE_INTERVALS}) */
+  latencyIntervals?: number
   /** inference runs and failed (or non-finite) runs since the model was loaded */
   inferenceRuns?: number
   inferenceErrors?: number
@@ -48,6 +50,7 @@ export class DeviceHealth {
     if (s.latencyP95Ms !== undefined) {
       r.latencyP95Ms = s.latencyP95Ms
       r.latencyP95StableMs = this.stableP95(s.deviceId, r.model?.sha256 ?? null, s.latencyP95Ms)
+      r.latencyIntervals = this.recent.get(s.deviceId)!.p95s.length
     }
     if (s.counters?.inferenceRuns !== undefined) r.inferenceRuns = s.counters.inferenceRuns
     if (s.counters?.inferenceErrors !== undefined) r.inferenceErrors = s.counters.inferenceErrors

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { Cron } from 'croner'
 import fp from 'fastify-plugin'
 import { HubError } from '../errors.ts'
+import { GATE_FLAGS, parseGateFlags } from '../rollouts/policy/index.ts'
 import { ModelBlobs } from '../models/model-blobs.ts'
 import { hubPaths } from '../paths.ts'
 import { builtinTrainer } from '../retraining/jobs/builtin-trainer.ts'
@@ -11,6 +12,9 @@ import { JobService } from '../retraining/jobs/job-service.ts'
 import { retrainPolicy, trainerName, type RetrainPolicy, type RetrainPolicyFields } from '../retraining/jobs/retrain-policy.ts'
 import { RetrainTriggers } from '../retraining/jobs/retrain-triggers.ts'
 import type { Trainer } from '../retraining/jobs/trainer.ts'
+
+/** the gate settings' camelCase names as `POST /rollouts` takes them (maxFailureRate, …) */
+const GATE_FLAG_NAMES = Object.fromEntries(Object.keys(GATE_FLAGS).map((f) => [f.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), f]))
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,6 +48,13 @@ export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
   // a bad policy is a configuration error at start, not a failed job later
   for (const model of Object.keys(o.policies)) {
     const p = policyOf(model)
+    const unknown = Object.keys(p.canaryGates).filter((k) => !Object.hasOwn(GATE_FLAG_NAMES, k))
+    if (unknown.length > 0) throw new HubError('HUB_CONFIG_INVALID', `retraining.${model}.canaryGates: unknown ${unknown.join(', ')}; use ${Object.keys(GATE_FLAG_NAMES).join(', ')}`)
+    try {
+      parseGateFlags(p.canaryGates)
+    } catch (err) {
+      throw new HubError('HUB_CONFIG_INVALID', `retraining.${model}.canaryGates: ${(err as Error).message}`)
+    }
     if (p.schedule !== null) {
       try {
         new Cron(p.schedule, { paused: true }).stop()

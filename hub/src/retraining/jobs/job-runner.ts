@@ -103,6 +103,7 @@ export function jobRunner(d: RunnerDeps) {
     if (!policy.canary) return { ...current, state: 'succeeded', progress: null }
     stage('canary', 0, 1)
     const spec = parseRolloutFlags('', {
+      ...policy.canaryGates,
       model: `${record.name}@${record.version}`, target: policy.canaryTarget, waves: policy.canaryWaves, soak: policy.canarySoak,
       ...(policy.canaryShadow !== '' && policy.canaryShadow !== '0' ? { shadow: policy.canaryShadow } : {}),
     })

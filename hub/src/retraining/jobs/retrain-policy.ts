@@ -37,6 +37,8 @@ export const RetrainPolicyFields = Type.Object(
     canaryShadow: Type.Optional(Type.String({ maxLength: 16 })),
     canarySoak: Type.Optional(Type.String({ maxLength: 16 })),
     canaryTarget: Type.Optional(Type.String({ maxLength: 1024 })),
+    /** the canary's gates, as `edgefleet rollout create` takes them in camelCase, e.g. { "maxLatencyIncrease": "off" } */
+    canaryGates: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 64 }))),
   },
   { additionalProperties: false },
 )
@@ -59,6 +61,7 @@ export interface RetrainPolicy {
   canaryShadow: string
   canarySoak: string
   canaryTarget: string
+  canaryGates: Readonly<Record<string, string>>
 }
 
 /**
@@ -84,6 +87,7 @@ export const DEFAULT_RETRAIN_POLICY: Readonly<RetrainPolicy> = Object.freeze({
   canaryShadow: '10m',
   canarySoak: '5m',
   canaryTarget: 'all',
+  canaryGates: {},
 })
 
 /** The policy of `model`: its configured fields over the defaults. Throws HUB_CONFIG_INVALID naming a bad duration. */
@@ -113,6 +117,7 @@ export function retrainPolicy(model: string, fields: RetrainPolicyFields | undef
     canaryShadow: f.canaryShadow ?? d.canaryShadow,
     canarySoak: f.canarySoak ?? d.canarySoak,
     canaryTarget: f.canaryTarget ?? d.canaryTarget,
+    canaryGates: f.canaryGates ?? d.canaryGates,
   }
 }
 

@@ -20,7 +20,7 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-jobs-routes-'))
   const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
   // few epochs keep the test short; the canary starts with a shadow stage as by default
-  app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 5, canaryShadow: '1m' } } } })
+  app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 5, canaryShadow: '1m', canaryGates: { maxConfidenceDrop: '5%' } } } } })
   token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
   await pushModel(shippedPackageDir('gas-sensor'), { registry: app.registry, blobs: new ModelBlobs(hubPaths(dataDir).models), keys: app.signingKeys })
 })
@@ -62,7 +62,7 @@ describe('retraining jobs', () => {
     expect(version).toMatchObject({ parentVersion: '1.0.0' })
     expect(version!.manifest.training.data).toMatch(/^Retrained from gas-sensor@1.0.0 on gas-sensor dataset snapshot 1 \(300 labelled samples\): .*the newest 60 by ts held out/)
     const rollout = (await call({ url: `/api/v1/rollouts/${done.rolloutId}` })).json() as RolloutView
-    expect(rollout).toMatchObject({ model: { name: 'gas-sensor', version: '1.1.0' }, target: 'all', waves: [10, 100], shadow: { soakMs: 60_000 } })
+    expect(rollout).toMatchObject({ model: { name: 'gas-sensor', version: '1.1.0' }, target: 'all', waves: [10, 100], shadow: { soakMs: 60_000 }, gates: { maxConfidenceDrop: 0.05 } })
     expect(rollout.history[0]?.message ?? '').toBeTypeOf('string')
   })
 
@@ -76,6 +76,12 @@ describe('retraining jobs', () => {
     expect(done).toMatchObject({ state: 'rejected', candidateVersion: null, rolloutId: null, reason: 'an impossible margin' })
     expect(done.evaluation).toMatchObject({ margin: 1, passed: false })
     expect(await app.registry.getModelVersion('gas-sensor', '1.1.0')).toBeNull()
+  })
+
+  it('refuse a policy whose canary names a gate that does not exist, at start', async () => {
+    const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
+    await expect(build({ config: { ...config, retraining: { 'gas-sensor': { canaryGates: { maxLatncyIncrease: 'off' } } } } }))
+      .rejects.toMatchObject({ code: 'HUB_CONFIG_INVALID', message: expect.stringMatching(/retraining\.gas-sensor\.canaryGates: unknown maxLatncyIncrease; use maxFailureRate, /) })
   })
 
   it('fail with a clear code when there are too few labels, and refuse unknown models and bad filters', async () => {
