@@ -20,12 +20,6 @@ describe('observe (one assigned device for the gates)', () => {
     expect(o).toMatchObject({ state: 'active', role: 'active', inferenceRuns: 500, inferenceErrors: 2, latencyP95BeforeMs: 2, latencyP95AfterMs: 3 })
   })
 
-  it('leaves its latency unjudged until it reported three intervals with the candidate: the first carry the swap', () => {
-    const after = (latencyIntervals: number) =>
-      observe(rollout, 'd', assignment, { ...sources, health: health('1.1.0', { latencyP95Ms: 30, latencyP95StableMs: 30, latencyIntervals }), report: report('1.1.0', 'active', 'succeeded') }).latencyP95AfterMs
-    expect([after(1), after(2), after(3)]).toEqual([undefined, undefined, 30])
-  })
-
   it('is failed, with step and code, when it reported a failed step for the candidate; installing while it reports steps', () => {
     expect(observe(rollout, 'd', assignment, { ...sources, health: health('1.0.0'), report: report('1.1.0', 'self-test', 'failed', 'MODEL_SELF_TEST_FAILED') }))
       .toMatchObject({ state: 'failed', failure: { step: 'self-test', code: 'MODEL_SELF_TEST_FAILED' } })

@@ -4,9 +4,6 @@ import type { DeploymentRecord } from '../registry/deployment-store.ts'
 import type { DeviceRecord } from '../registry/registry-store.ts'
 import { matchesTarget, type Assignment, type DeviceObservation, type FleetDevice, type Rollout, type RolloutFacts } from './policy/index.ts'
 
-/** Status intervals a device reports with the new model before its latency is judged. */
-export const MIN_LATENCY_INTERVALS = 3
-
 /** What the engine remembers of a device when it hands it the candidate: the figures gates compare against. */
 export interface Baseline {
   /** the device's latency p95 (or mean, when it reports no p95) with the model it ran before, ms */
@@ -107,8 +104,7 @@ export function observe(r: Rollout, id: string, a: Assignment, s: DeviceSources)
       o.inferenceRuns = h.inferenceRuns ?? 0
       o.inferenceErrors = h.inferenceErrors ?? 0
       const after = h.latencyP95StableMs ?? h.latencyP95Ms ?? h.latencyMs
-      // the first intervals after a swap carry its load and warm-up: judge latency from the third on
-      if (after !== undefined && (h.latencyIntervals ?? MIN_LATENCY_INTERVALS) >= MIN_LATENCY_INTERVALS) o.latencyP95AfterMs = after
+      if (after !== undefined) o.latencyP95AfterMs = after
       o.driftAlerts = s.driftAlerts
       if (s.confidence) {
         o.confidenceBefore = s.confidence.baseline
