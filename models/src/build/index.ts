@@ -14,7 +14,7 @@ export { retrainInWorker, type RetrainInWorkerOptions } from '../retrain/retrain
 export { evaluateClassifier } from '../retrain/evaluate-classifier.ts'
 export { planMix, DEFAULT_MIX, type MixPolicy, type RowShape } from '../retrain/mix-policy.ts'
 export { nextMinorVersion } from '../retrain/version-bump.ts'
-export { RetrainError, type RetrainErrorCode } from '../retrain/retrain-error.ts'
+export { RetrainError, type RetrainErrorCode } from '../errors.ts'
 export { gasSensorReference, gasSensorBatchRows } from '../retrain/gas-sensor-rows.ts'
 export {
   RETRAIN_STAGES,

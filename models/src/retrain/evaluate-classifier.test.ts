@@ -5,7 +5,7 @@ import { readPackage } from '../package/read-package.ts'
 import type { ModelPackage } from '../package/model-package.ts'
 import { shippedPackageDir } from '../package/shipped.ts'
 import { evaluateClassifier } from './evaluate-classifier.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { EvaluationRow } from './retrain-types.ts'
 
 let pkg: ModelPackage

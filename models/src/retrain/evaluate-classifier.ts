@@ -2,7 +2,7 @@ import { accuracy, argmaxRows, macroF1 } from '../build/classification-metrics.t
 import { createOrtSession, runFloat } from '../build/onnx/ort-session.ts'
 import { loadClassifier, type TabularClassifier } from './load-classifier.ts'
 import { isComplete } from './mix-policy.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { ClassEvaluation, ClassifierEvaluation, EvaluationRow, PackageSource } from './retrain-types.ts'
 
 // rows per session.run: bounds the input tensor at 4096 × features float32

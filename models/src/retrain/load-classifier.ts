@@ -3,7 +3,7 @@ import { ProtocolError, validators, type Manifest } from '@edgefleet/protocol'
 import { ModelPackageError } from '../errors.ts'
 import { readPackage, verifyPackageDigest } from '../package/read-package.ts'
 import { sha256Bytes } from '../package/sha256-file.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { PackageSource } from './retrain-types.ts'
 
 /** A tabular classifier package in memory, with what running it on raw rows needs. */

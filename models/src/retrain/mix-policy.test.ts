@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { seededRng } from '../build/seeded-shuffle.ts'
 import { planMix, stratifiedSample, type MixPolicy } from './mix-policy.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { LabelledRow, ReferenceRow } from './retrain-types.ts'
 
 const shape = { featureCount: 2, labels: ['a', 'b', 'c'] }

@@ -1,5 +1,5 @@
 import { seededRng, shuffleInPlace, type Rng } from '../build/seeded-shuffle.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { EvaluationRow, LabelledRow, MixSplit, ReferenceRow } from './retrain-types.ts'
 
 /** Settings of the mix policy (docs/RETRAINING.md). */

@@ -2,7 +2,7 @@ import { standardization, standardizeRows } from '../build/gas-sensor/prepare.ts
 import { loadClassifier, type TabularClassifier } from './load-classifier.ts'
 import { DEFAULT_MIX, planMix, type MixPolicy } from './mix-policy.ts'
 import { readOnnxMlp, type OnnxMlp } from './onnx-mlp.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import type { EvaluationRow, MixSplit, RetrainOptions } from './retrain-types.ts'
 
 /** The `prepare` stage's result: the parent, its network, the split and the standardised training mix. */

@@ -5,7 +5,7 @@ import { shippedPackageDir } from '../package/shipped.ts'
 import { makeTempDir } from '../package/test-fixture.ts'
 import { gasSensorBatchRows } from './gas-sensor-rows.ts'
 import { retrainInWorker } from './retrain-in-worker.ts'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import { RETRAIN_STAGES, type LabelledRow, type RetrainProgress } from './retrain-types.ts'
 
 const parent = shippedPackageDir('gas-sensor')

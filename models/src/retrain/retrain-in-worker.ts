@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import { reviveError, type RetrainWorkerControl, type RetrainWorkerData, type RetrainWorkerMessage } from './retrain-worker-protocol.ts'
 import type { RetrainOptions, RetrainResult } from './retrain-types.ts'
 

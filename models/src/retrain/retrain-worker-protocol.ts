@@ -1,6 +1,6 @@
 import { DataDirError } from '../data/data-dir.ts'
 import { ModelBuildError, ModelPackageError, type ModelBuildErrorCode } from '../errors.ts'
-import { RetrainError, type RetrainErrorCode } from './retrain-error.ts'
+import { RetrainError, type RetrainErrorCode } from '../errors.ts'
 import type { RetrainOptions, RetrainProgress, RetrainResult } from './retrain-types.ts'
 
 // Messages between `retrainInWorker` and the retraining worker thread.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 import { candidateVersion, compareVersions, nextMinorVersion } from './version-bump.ts'
 
 describe('candidate versions', () => {

@@ -1,5 +1,5 @@
 import { SemVer, compile } from '@edgefleet/protocol'
-import { RetrainError } from './retrain-error.ts'
+import { RetrainError } from '../errors.ts'
 
 const semVer = compile(SemVer, 'version')
 
