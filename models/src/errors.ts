@@ -70,3 +70,29 @@ export class RetrainError extends Error {
     super(message, options)
   }
 }
+
+/**
+ * Codes of camera frames that cannot be prepared for a model. They stay on the device (the agent counts
+ * and reports a rejected frame as `AGENT_READING_INVALID`), so they are not protocol error codes.
+ */
+export type ImageErrorCode =
+  /** the bytes are not an image libvips can decode, or the image is truncated or corrupt */
+  | 'IMAGE_DECODE_FAILED'
+  /** no bytes, or an image with no pixels */
+  | 'IMAGE_EMPTY'
+  /** more pixels than the decoder is allowed to open */
+  | 'IMAGE_TOO_LARGE'
+  /** the image file named by a path cannot be read */
+  | 'IMAGE_NOT_FOUND'
+
+/** A camera frame could not be decoded or prepared; `code` says why, the message what to do next. */
+export class ImageError extends Error {
+  override readonly name = 'ImageError'
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}

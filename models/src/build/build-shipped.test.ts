@@ -11,7 +11,7 @@ let cleanup: () => Promise<void>
 let dataDir: string
 let outDir: string
 
-// a private copy of the UltraFace inputs, so the test can change them
+// a private copy of the UltraFace inputs (model, licence, reference photos), so the test can change them
 beforeEach(async () => {
   ;({ dir: root, cleanup } = await makeTempDir())
   dataDir = join(root, 'data')
@@ -20,6 +20,10 @@ beforeEach(async () => {
   const to = dataPaths(dataDir).ultraface
   await mkdir(to, { recursive: true })
   for (const file of ['version-RFB-320.onnx', 'LICENSE']) await copyFile(join(from, file), join(to, file))
+  // two of the face photos are enough reference frames for these tests, and keep each build short
+  const faces = dataPaths(dataDir).faces
+  await mkdir(faces, { recursive: true })
+  for (const file of ['3.jpg', '5.jpg']) await copyFile(join(dataPaths(resolveDataDir()).faces, file), join(faces, file))
 })
 afterEach(() => cleanup())
 

@@ -1,6 +1,7 @@
 // Heavy entry point: TensorFlow.js, onnx-proto and onnxruntime-web. Only builds import it.
 export { buildGasSensor, gasSensorSplit, gasSensorStamp, HOLDOUT_FRACTION, type GasSensorBuildOptions } from './gas-sensor/build-gas-sensor.ts'
 export { buildUltraface, ultrafaceStamp } from './ultraface/build-ultraface.ts'
+export { facePhotos, decodePhoto, viewOf as referenceView, REFERENCE_VIEWS, ULTRAFACE_FEATURES, type ReferenceView, type DecodedPhoto } from './ultraface/ultraface-reference.ts'
 export { buildShipped } from './build-shipped.ts'
 export { BUILDER_VERSION, STAMP_FILE } from './build-stamp.ts'
 export { DEFAULT_SEED, type BuildOptions, type BuildProgress, type BuildReport } from './build-types.ts'

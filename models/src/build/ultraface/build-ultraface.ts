@@ -12,7 +12,10 @@ import { DEFAULT_SEED, type BuildOptions, type BuildReport } from '../build-type
 import { assertSelfTestPasses } from '../onnx/check-self-test.ts'
 import { createOrtSession, runFloat } from '../onnx/ort-session.ts'
 import { readOpset } from '../onnx/read-opset.ts'
-import { ULTRAFACE_FILE, ULTRAFACE_INPUT, ULTRAFACE_NAME, ULTRAFACE_OUTPUTS, ultrafaceManifest } from './ultraface-manifest.ts'
+import {
+  ULTRAFACE_FILE, ULTRAFACE_INPUT, ULTRAFACE_NAME, ULTRAFACE_OUTPUTS, ULTRAFACE_POSTPROCESSING, ULTRAFACE_PREPROCESSING, ultrafaceManifest,
+} from './ultraface-manifest.ts'
+import { REFERENCE_SET_ID, facePhotos, ultrafaceReference } from './ultraface-reference.ts'
 
 const SELF_TEST_TOLERANCE = 1e-3
 
@@ -24,25 +27,28 @@ function ultrafaceFiles(dataDir?: string): { onnx: string; license: string } {
   return { onnx, license }
 }
 
-/** The stamp an ultraface build with these options would write. */
+/** The stamp an ultraface build with these options would write: the model, its licence and every reference photo. */
 export async function ultrafaceStamp(o: BuildOptions = {}): Promise<string> {
   const files = ultrafaceFiles(o.dataDir)
-  return computeStamp(ULTRAFACE_NAME, [files.onnx, files.license], { seed: o.seed ?? DEFAULT_SEED })
+  return computeStamp(ULTRAFACE_NAME, [files.onnx, files.license, ...facePhotos(o.dataDir)], { seed: o.seed ?? DEFAULT_SEED, reference: REFERENCE_SET_ID })
 }
 
 /**
  * Builds the `ultraface` package around the upstream pretrained RFB-320 detector: checks its graph
- * inputs and outputs with onnxruntime-web, computes self-test fingerprints, and writes the package
- * with the upstream MIT LICENSE beside the model.
+ * inputs and outputs with onnxruntime-web, computes self-test fingerprints and reference statistics
+ * (image and detection statistics over views of the face photos, `ultraface-reference.ts`), and writes
+ * the package with the upstream MIT LICENSE beside the model.
  */
 export async function buildUltraface(o: BuildOptions = {}): Promise<BuildReport> {
   const seed = o.seed ?? DEFAULT_SEED
   const files = ultrafaceFiles(o.dataDir)
+  const photos = facePhotos(o.dataDir)
   const stamp = await ultrafaceStamp(o)
   o.onProgress?.({ stage: 'load', done: 0, total: 1, message: ULTRAFACE_FILE })
   const onnx = new Uint8Array(await readFile(files.onnx))
   const session = await createOrtSession(onnx)
   let selfTest: Manifest['selfTest']
+  let reference: Manifest['reference']
   try {
     checkSignature(session)
     o.onProgress?.({ stage: 'self-test', done: 0, total: 2 })
@@ -55,10 +61,12 @@ export async function buildUltraface(o: BuildOptions = {}): Promise<BuildReport>
       o.onProgress?.({ stage: 'self-test', done: i + 1, total: inputs.length })
     }
     selfTest = { tolerance: SELF_TEST_TOLERANCE, vectors }
+    const run = { session, photos, inputName: ULTRAFACE_INPUT.name, pre: ULTRAFACE_PREPROCESSING, post: ULTRAFACE_POSTPROCESSING }
+    reference = await ultrafaceReference(o.onProgress ? { ...run, onProgress: o.onProgress } : run)
   } finally {
     await session.release()
   }
-  const manifest = ultrafaceManifest(onnx, readOpset(onnx), selfTest)
+  const manifest = ultrafaceManifest(onnx, readOpset(onnx), selfTest, reference)
   o.onProgress?.({ stage: 'verify', done: 0, total: 1, message: 'self-test' })
   await assertSelfTestPasses(manifest, onnx)
   const dir = o.outDir ?? shippedPackageDir(ULTRAFACE_NAME)

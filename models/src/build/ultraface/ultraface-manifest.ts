@@ -1,5 +1,6 @@
-import type { Manifest } from '@edgefleet/protocol'
+import type { ImagePreprocessing, Manifest } from '@edgefleet/protocol'
 import { sha256Bytes } from '../../package/sha256-file.ts'
+import type { DetectionPost } from '../../vision/decode-detections.ts'
 import { buildTimestamp } from '../build-types.ts'
 
 export const ULTRAFACE_NAME = 'ultraface'
@@ -15,8 +16,22 @@ export const ULTRAFACE_OUTPUTS = [
   { name: 'boxes', shape: [1, 4420, 4], role: 'boxes' },
 ] as const
 
-/** The ultraface package manifest around the upstream model bytes and the computed self-test. */
-export function ultrafaceManifest(onnx: Uint8Array, opset: number | undefined, selfTest: Manifest['selfTest']): Manifest {
+/** How UltraFace wants its input: the authors' normalisation (x − 127) / 128 per RGB channel, stretched to 320×240. */
+export const ULTRAFACE_PREPROCESSING: Readonly<ImagePreprocessing> = Object.freeze({
+  type: 'image', width: 320, height: 240, resize: 'stretch', channels: 'rgb', layout: 'nchw', scale: 1, mean: [127, 127, 127], std: [128, 128, 128],
+})
+
+/** The authors' thresholds: face score 0.7, NMS IoU 0.3. */
+export const ULTRAFACE_POSTPROCESSING: Readonly<DetectionPost> = Object.freeze({
+  type: 'detection', classIndex: 1, scoreThreshold: 0.7, iouThreshold: 0.3, maxDetections: 200, boxFormat: 'corner-normalized',
+})
+
+/**
+ * The ultraface package manifest around the upstream model bytes, the computed self-test and the
+ * reference statistics. The reference feature names (image statistics, then `detections` and
+ * `top_score`) are the drift features an agent computes per frame.
+ */
+export function ultrafaceManifest(onnx: Uint8Array, opset: number | undefined, selfTest: Manifest['selfTest'], reference: Manifest['reference']): Manifest {
   return {
     formatVersion: 1,
     name: ULTRAFACE_NAME,
@@ -32,8 +47,7 @@ export function ultrafaceManifest(onnx: Uint8Array, opset: number | undefined, s
         dtype: 'float32',
         shape: [...ULTRAFACE_INPUT.shape],
         kind: 'image',
-        // the authors' normalisation: (x - 127) / 128 per RGB channel
-        preprocessing: { type: 'image', width: 320, height: 240, resize: 'stretch', channels: 'rgb', layout: 'nchw', scale: 1, mean: [127, 127, 127], std: [128, 128, 128] },
+        preprocessing: { ...ULTRAFACE_PREPROCESSING, mean: [...ULTRAFACE_PREPROCESSING.mean], std: [...ULTRAFACE_PREPROCESSING.std] },
       },
     ],
     outputs: ULTRAFACE_OUTPUTS.map((o) => ({
@@ -43,10 +57,10 @@ export function ultrafaceManifest(onnx: Uint8Array, opset: number | undefined, s
       role: o.role,
       ...('labels' in o ? { labels: [...o.labels] } : {}),
     })),
-    // the authors' thresholds: score 0.7, NMS IoU 0.3
-    postprocessing: { type: 'detection', classIndex: 1, scoreThreshold: 0.7, iouThreshold: 0.3, maxDetections: 200, boxFormat: 'corner-normalized' },
-    reference: { sampleCount: 0, source: 'image statistics arrive with the camera issue', features: [], outputs: {} },
-    drift: { windowSamples: 200, windowSeconds: 60 },
+    postprocessing: { ...ULTRAFACE_POSTPROCESSING },
+    reference,
+    // a camera gives a frame every second or so: judge 30 frames, or whatever a minute brought
+    drift: { windowSamples: 30, windowSeconds: 60 },
     selfTest,
     training: {
       data: `pretrained upstream by Linzaer on WIDER FACE (${ULTRAFACE_UPSTREAM}, ${ULTRAFACE_FILE}); not retrained here`,
