@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { DeployEvent } from '@edgefleet/protocol'
 import type { BackendKind } from './backends/backend.ts'
 import { closeHubUplink, openHubUplink, teeSink, type HubUplink } from './cli/hub-uplink.ts'
-import type { RunConfig } from './cli/run-config.ts'
+import { samplingEnabled, type RunConfig } from './cli/run-config.ts'
 import { createRunDrift } from './cli/run-drift.ts'
 import type { ActivationContext } from './deploy/activation.ts'
 import { Deployer } from './deploy/deployer.ts'
@@ -16,6 +16,7 @@ import { statusDescriber } from './serving/agent-status.ts'
 import { configSources } from './serving/config-sources.ts'
 import { readHubPublicKey } from './serving/hub-public-key.ts'
 import { AgentSampling, type SamplingFigures } from './sampling/agent-sampling.ts'
+import { checkSourcesFit } from './pipeline/source-fit.ts'
 import { rejectionLogger } from './serving/rejection-logger.ts'
 import { serveModel, type AgentServedModel } from './serving/served-model.ts'
 import { slotHost } from './serving/slot-host.ts'
@@ -83,6 +84,13 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
   const store = stateDir ? await ModelStore.open(join(stateDir, 'models'), logger) : undefined
   const loadOptions = { backend: config.backend, threads: config.threads }
   const start = await loadStartupModel(store, config.model, { ...loadOptions, onStep: (step) => logger.debug({ step }, 'loading model') }, logger)
+  try {
+    // before calibrating drift thresholds or reaching the hub: frames to a tabular model (or readings to an image model) cannot work
+    checkSourcesFit(sources, { manifest: start.loaded.manifest, input: start.loaded.manifest.inputs[0]?.kind === 'image' ? 'image' : 'tabular' })
+  } catch (err) {
+    await start.loaded.backend.close()
+    throw err
+  }
   const drift = config.drift ? createRunDrift(config, logger) : undefined
   let slot: ModelSlot | undefined
   const serve = (pkg: Parameters<typeof serveModel>[0]): Promise<AgentServedModel> => serveModel(pkg, { drift, check: (m) => slot?.check(m) })
@@ -111,8 +119,12 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
   let sampling: AgentSampling | undefined
   try {
     hub = config.hub ? await openHubUplink({ ...config, stateDir }, statusDescriber(served, stats, () => hub?.sink.refused ?? 0), logger) : undefined
-    // training samples go to the hub only; pending labels live in the state directory, beside the outbox
-    sampling = hub && stateDir
+    // training samples go to the hub only; pending labels live in the state directory, beside the outbox.
+    // Image models upload none: a frame is too large for MQTT and no frame store exists yet (Sample.imageRef)
+    if (hub && served.input === 'image' && samplingEnabled(config)) {
+      logger.info({ model: manifest.name }, 'training samples are not uploaded for image models (frames do not fit in MQTT messages); predictions and drift windows still go to the hub')
+    }
+    sampling = hub && stateDir && served.input !== 'image'
       ? AgentSampling.open(config, { uplink: hub.link, stateDir, drifting: () => (served.current as AgentServedModel).drift?.state().state === 'drifting', logger, logIntervalMs: config.statusInterval * 1000, ...(o.now ? { now: o.now } : {}) })
       : undefined
   } catch (err) {

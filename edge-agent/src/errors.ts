@@ -14,6 +14,10 @@ export type AgentLocalCode =
   | 'AGENT_STATE_LOCKED'
   /** the outbox or state directory cannot be read or written (disk full, permissions, foreign device) */
   | 'AGENT_OUTBOX_FAILED'
+  /** a camera frame could not be decoded (not an image, truncated, unreadable): rejected and counted */
+  | 'AGENT_FRAME_INVALID'
+  /** a camera snapshot could not be fetched (timeout, connection refused, non-2xx answer): rejected and counted */
+  | 'AGENT_SNAPSHOT_FAILED'
 
 /** Every error the agent raises: a stable code and a message that says what to do next. */
 export class AgentError extends Error {

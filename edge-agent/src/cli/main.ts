@@ -5,7 +5,7 @@ import { AgentError, type Logger } from '../errors.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { backendsCommand, infoCommand, selfTestCommand } from './model-commands.ts'
 import { runCommand } from './run-command.ts'
-import { loadRunConfig, RUN_DEFAULTS } from './run-config.ts'
+import { FRAME_RUN_DEFAULTS, loadRunConfig, RUN_DEFAULTS } from './run-config.ts'
 
 /** Parses a numeric flag; leaves bad input as-is so the config schema reports it by flag name. */
 const num = (v: string): number | string => (v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v)
@@ -17,15 +17,15 @@ function makeLogger(level: string): Logger {
 }
 
 const program = new Command('edgefleet-agent')
-  .description('edgefleet edge agent: runs a model package on local sensor readings')
+  .description('edgefleet edge agent: runs a model package on local sensor readings or camera frames')
   .version(AGENT_VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
 program
   .command('run')
-  .description('load a model package, self-test it, and predict on readings from files, stdin or MQTT')
-  .requiredOption('-m, --model <dir|name>', 'model package directory, or a shipped model name (gas-sensor)')
+  .description('load a model package, self-test it, and predict on readings from files, stdin or MQTT, or (image models) on camera frames')
+  .requiredOption('-m, --model <dir|name>', 'model package directory, or a shipped model name (gas-sensor, ultraface)')
   .addOption(new Option('--backend <kind>', `inference backend (default ${RUN_DEFAULTS.backend}: native if onnxruntime-node loads, else wasm)`).choices(['auto', 'wasm', 'native']))
   .option('--threads <n>', `inference threads (default ${RUN_DEFAULTS.threads})`, num)
   .option('--csv <file>', 'replay a CSV file (repeatable; files replay in order)', list)
@@ -35,17 +35,24 @@ program
   .option('--mqtt-topic <filter>', 'topic filter the sensors publish to, e.g. ef/v1/sensors/pi-01/+')
   .option('--mqtt-username <name>', 'broker username')
   .option('--mqtt-password <secret>', 'broker password (or $EDGEFLEET_MQTT_PASSWORD)')
+  .option('--frames <dir>', 'image models: replay the camera frames (JPEG, PNG, WebP, AVIF, GIF, TIFF) of a directory in name order, numbers compared as numbers (repeatable); each prediction\'s id is the file name', list)
+  .option('--loop', 'with --frames: start over after the last frame, until stopped')
+  .option('--watch', 'with --frames: serve only the frames a camera writes after the start, each once it is complete (size and mtime unchanged for 200 ms; hidden and *.tmp names are ignored, so write-then-rename is safe); frames that find the queue full are dropped and counted')
+  .option('--fps <n>', 'with --frames (replay): at most n frames per second (default: as fast as the model runs)', num)
+  .option('--snapshot-url <url>', 'image models: poll this camera snapshot URL, http(s)://… answering each GET with one image (or $EDGEFLEET_SNAPSHOT_URL); predictions are named snapshot-<n>; timeouts, non-2xx answers and non-image bodies are rejected and counted, and polling backs off (up to 30 s) while the camera is down')
+  .option('--snapshot-interval <duration>', `time between snapshot requests: 500ms, 1s, 1m (default ${RUN_DEFAULTS.snapshotInterval})`)
+  .option('--snapshot-timeout <duration>', `longest one snapshot request may take (default ${RUN_DEFAULTS.snapshotTimeout})`)
   .option('--rate <n>', 'replay files at n readings per second (default: as fast as possible)', num)
   .option('--columns <names>', 'names of a headerless CSV file\'s columns, comma-separated; * = the model\'s features in order', csvList)
   .addOption(new Option('--header <mode>', `CSV header (default ${RUN_DEFAULTS.header}: detected from the first row)`).choices(['auto', 'yes', 'no']))
   .option('--parse-worker', 'parse CSV files on a worker thread so parsing overlaps inference (for long replays on multi-core devices; uses more memory)')
   .option('--id-column <name>', 'CSV column holding each reading\'s id (default: file:line)')
   .option('--label-column <name>', 'CSV column holding the true label: predictions carry it as "actual" and the summary reports accuracy')
-  .option('--batch-size <n>', `readings per session.run (default ${RUN_DEFAULTS.batchSize})`, num)
+  .option('--batch-size <n>', `readings per session.run (default ${RUN_DEFAULTS.batchSize}; frames ${FRAME_RUN_DEFAULTS.batchSize}, and a model whose batch dimension is fixed at 1 runs frame by frame)`, num)
   .option('--batch-wait-ms <ms>', `longest a partial batch waits to fill (default ${RUN_DEFAULTS.batchWaitMs})`, num)
-  .option('--queue-size <n>', `readings buffered between sources and inference (default ${RUN_DEFAULTS.queueSize}); full → files wait, MQTT drops and counts`, num)
+  .option('--queue-size <n>', `readings buffered between sources and inference (default ${RUN_DEFAULTS.queueSize}; frames ${FRAME_RUN_DEFAULTS.queueSize}); full → files and frame replays wait, MQTT, --watch and snapshots drop and count`, num)
   .option('-o, --out <file>', 'write predictions to this file instead of stdout')
-  .addOption(new Option('--format <format>', `prediction output (default ${RUN_DEFAULTS.format})`).choices(['jsonl', 'pretty', 'none']))
+  .addOption(new Option('--format <format>', `prediction output (default ${RUN_DEFAULTS.format}: one protocol Prediction per line; pretty: aligned lines, detections with boxes in pixels of the original image)`).choices(['jsonl', 'pretty', 'none']))
   .option('--scores', 'include every class score in each prediction')
   .option('--summary', 'print a summary (throughput, accuracy per source, rejections) to stderr at the end')
   .option('--json', 'print the summary as JSON')
@@ -64,7 +71,7 @@ program
   .option('--drift-out <file>', 'also write each drift window\'s summary to this JSONL file (with or without --hub)')
   .option('--hub-public-key <file>', 'the hub\'s model-signing public key, PEM (or $EDGEFLEET_HUB_PUBLIC_KEY_FILE; `edgefleet device add` prints it): models the hub sends are activated only when signed with it')
   .option('--max-model-mb <mb>', `largest model file the agent downloads from the hub, MiB (default ${RUN_DEFAULTS.maxModelMb})`, num)
-  .option('--no-samples', 'do not upload training samples to the hub (on by default with --hub)')
+  .option('--no-samples', 'do not upload training samples to the hub (on by default with --hub; image models upload none: frames do not fit in MQTT messages)')
   .option('--sample-confidence-below <c>', `with --hub, keep every reading whose top-1 confidence is below c as a training sample, reason low-confidence (default ${RUN_DEFAULTS.sampleConfidenceBelow}; 0: never)`, num)
   .option('--sample-drift-rate <r>', `while the agent's own drift state is drifting, keep the other readings with probability r, reason drift (default ${RUN_DEFAULTS.sampleDriftRate})`, num)
   .option('--sample-rate <r>', `otherwise keep a reading with probability r, reason random (default ${RUN_DEFAULTS.sampleRate}); all three 0 turn sampling off`, num)

@@ -74,3 +74,24 @@ describe('loadRunConfig', () => {
     expect(loadRunConfig({ model: 'm', csv: ['a'], ...hub, sendLabels: true, labelDelay: '0' }, {})).toMatchObject({ sendLabels: true, labelDelay: '0' })
   })
 })
+
+describe('loadRunConfig for camera sources', () => {
+  it('takes frame directories and a snapshot URL, with small batches and queue unless told otherwise', () => {
+    const c = loadRunConfig({ model: 'ultraface', frames: ['cam'], loop: true, fps: 5 }, {})
+    expect(c).toMatchObject({ frames: ['cam'], loop: true, watch: false, fps: 5, batchSize: 1, queueSize: 8, snapshotInterval: '1s', snapshotTimeout: '5s' })
+    expect(loadRunConfig({ model: 'ultraface', frames: ['cam'], batchSize: 4, queueSize: 32 }, {})).toMatchObject({ batchSize: 4, queueSize: 32 })
+    expect(loadRunConfig({ model: 'ultraface' }, { EDGEFLEET_SNAPSHOT_URL: 'http://cam.local/snap.jpg' })).toMatchObject({ snapshotUrl: 'http://cam.local/snap.jpg', batchSize: 1 })
+  })
+  it('refuses readings and frames in one run, and flags that do not apply', () => {
+    expect(() => loadRunConfig({ model: 'm', csv: ['a'], frames: ['cam'] }, {})).toThrow(/either tabular readings .* or camera frames/)
+    expect(() => loadRunConfig({ model: 'm', frames: ['cam'], watch: true, loop: true }, {})).toThrow(/choose one/)
+    expect(() => loadRunConfig({ model: 'm', frames: ['cam'], watch: true, fps: 2 }, {})).toThrow(/--fps paces a replay/)
+    expect(() => loadRunConfig({ model: 'm', snapshotUrl: 'http://cam/s.jpg', loop: true }, {})).toThrow(/apply to --frames DIR/)
+    expect(() => loadRunConfig({ model: 'm', frames: ['cam'], rate: 10 }, {})).toThrow(/pace a frame replay with --fps/)
+  })
+  it('names bad camera settings by flag', () => {
+    expect(() => loadRunConfig({ model: 'm', snapshotUrl: 'rtsp://cam/stream', snapshotInterval: 'often', fps: 0 }, {}))
+      .toThrow(/--fps[\s\S]*--snapshot-url[\s\S]*--snapshot-interval: must be a number with a unit/)
+    expect(() => loadRunConfig({ model: 'm', snapshotUrl: 'http://cam/s.jpg', snapshotTimeout: '0' }, {})).toThrow(/--snapshot-timeout must be more than 0/)
+  })
+})

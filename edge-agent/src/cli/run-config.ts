@@ -4,7 +4,7 @@ import { Compile } from 'typebox/compile'
 import { DeviceId } from '@edgefleet/protocol'
 import { AgentError } from '../errors.ts'
 import { Sampler } from '../sampling/sampler.ts'
-import { DURATION_PATTERN } from './duration.ts'
+import { DURATION_PATTERN, parseDuration } from './duration.ts'
 
 /** Settings of `edgefleet-agent run`. Defaults live here, documented once; flags > env > file > defaults. */
 export const RunConfigSchema = Type.Object(
@@ -21,6 +21,20 @@ export const RunConfigSchema = Type.Object(
     jsonl: Type.Array(Type.String({ minLength: 1 })),
     stdin: Type.Boolean(),
     mqttUrl: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss|tcp)://' })),
+    /** image models: directories of camera frames, replayed in name order (or watched) */
+    frames: Type.Array(Type.String({ minLength: 1 })),
+    /** with `frames`: serve the frames a camera writes after the start instead of replaying */
+    watch: Type.Boolean(),
+    /** with `frames`: replay the directories again and again until stopped */
+    loop: Type.Boolean(),
+    /** with `frames` (replay): at most this many frames per second */
+    fps: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+    /** image models: a camera's HTTP snapshot URL, polled every `snapshotInterval` */
+    snapshotUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** time between snapshot requests: a number with a unit (`500ms`, `1s`, `1m`) */
+    snapshotInterval: Type.String({ pattern: DURATION_PATTERN }),
+    /** longest a snapshot request may take */
+    snapshotTimeout: Type.String({ pattern: DURATION_PATTERN }),
     mqttTopic: Type.Optional(Type.String({ minLength: 1 })),
     mqttUsername: Type.Optional(Type.String()),
     mqttPassword: Type.Optional(Type.String()),
@@ -98,6 +112,11 @@ export const RUN_DEFAULTS: Omit<RunConfig, 'model'> = {
   csv: [],
   jsonl: [],
   stdin: false,
+  frames: [],
+  watch: false,
+  loop: false,
+  snapshotInterval: '1s',
+  snapshotTimeout: '5s',
   header: 'auto',
   parseWorker: false,
   drift: true,
@@ -125,6 +144,7 @@ export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
   model: 'EDGEFLEET_MODEL',
   backend: 'EDGEFLEET_BACKEND',
   mqttUrl: 'EDGEFLEET_MQTT_URL',
+  snapshotUrl: 'EDGEFLEET_SNAPSHOT_URL',
   mqttUsername: 'EDGEFLEET_MQTT_USERNAME',
   mqttPassword: 'EDGEFLEET_MQTT_PASSWORD',
   logLevel: 'EDGEFLEET_LOG_LEVEL',
@@ -138,7 +158,15 @@ const check = Compile(RunConfigSchema)
 /** What to say instead of "must match pattern …" for settings whose pattern nobody should have to read. */
 const PATTERN_HINTS: Record<string, string> = {
   '/labelDelay': 'must be 0 or a number with a unit: 500ms, 30s, 2m, 1h, 1d',
+  '/snapshotInterval': 'must be a number with a unit: 500ms, 1s, 1m',
+  '/snapshotTimeout': 'must be a number with a unit: 500ms, 5s, 1m',
 }
+
+/**
+ * Defaults that differ for camera sources: a frame is ~1 MB as a tensor, so batches of one (image
+ * models with a fixed batch of 1 run frame by frame anyway) and a short queue.
+ */
+export const FRAME_RUN_DEFAULTS: Pick<RunConfig, 'batchSize' | 'queueSize'> = { batchSize: 1, queueSize: 8 }
 
 /**
  * Merges defaults, a JSON config file, environment and flags; reports every violation in one
@@ -149,15 +177,15 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   const fromEnv: Record<string, unknown> = {}
   for (const [key, name] of Object.entries(RUN_ENV)) if (env[name] !== undefined) fromEnv[key] = env[name]
   const { config: _config, ...cliFlags } = flags
-  const merged: Record<string, unknown> = { ...RUN_DEFAULTS, ...file, ...fromEnv, ...stripUndefined(cliFlags) }
+  const given = { ...file, ...fromEnv, ...stripUndefined(cliFlags) }
+  const camera = (Array.isArray(given.frames) && given.frames.length > 0) || given.snapshotUrl !== undefined
+  const merged: Record<string, unknown> = { ...RUN_DEFAULTS, ...(camera ? FRAME_RUN_DEFAULTS : {}), ...given }
   if (!check.Check(merged)) {
     const problems = [...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${PATTERN_HINTS[e.instancePath] ?? e.message}`)
     throw new AgentError('AGENT_USAGE', `invalid settings:\n${[...new Set(problems)].join('\n')}\nRun with --help for the options.`)
   }
   const config = merged as RunConfig
-  if (config.csv.length + config.jsonl.length === 0 && !config.stdin && !config.mqttUrl) {
-    throw new AgentError('AGENT_USAGE', 'no source of readings: give --csv FILE, --jsonl FILE, --stdin or --mqtt-url URL')
-  }
+  checkSources(config)
   if (config.hub && (!config.deviceId || !config.secret)) {
     const missing = [!config.deviceId && '--device-id (or $EDGEFLEET_DEVICE_ID)', !config.secret && '--secret (or $EDGEFLEET_DEVICE_SECRET)'].filter(Boolean)
     throw new AgentError('AGENT_USAGE', `--hub needs ${missing.join(' and ')}: the hub admits devices by id and secret`)
@@ -167,6 +195,25 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
     throw new AgentError('AGENT_USAGE', '--send-labels sends the labels of uploaded samples, but sampling is off (--no-samples, or every --sample-* rate and threshold 0)')
   }
   return Object.freeze(config)
+}
+
+/** Checks the sources: at least one, tabular readings or camera frames but not both, and flags that only apply to one of them. */
+function checkSources(config: RunConfig): void {
+  const tabular = config.csv.length + config.jsonl.length > 0 || config.stdin || config.mqttUrl !== undefined
+  const camera = config.frames.length > 0 || config.snapshotUrl !== undefined
+  if (!tabular && !camera) {
+    throw new AgentError('AGENT_USAGE', 'no source of readings: give --csv FILE, --jsonl FILE, --stdin or --mqtt-url URL, or for an image model --frames DIR or --snapshot-url URL')
+  }
+  if (tabular && camera) {
+    throw new AgentError('AGENT_USAGE', 'a model reads either tabular readings (--csv, --jsonl, --stdin, --mqtt-url) or camera frames (--frames, --snapshot-url), not both: run one agent per model')
+  }
+  const problems: string[] = []
+  if ((config.watch || config.loop || config.fps !== undefined) && config.frames.length === 0) problems.push('--watch, --loop and --fps apply to --frames DIR')
+  if (config.watch && config.loop) problems.push('--loop replays a directory, --watch serves new frames as a camera writes them: choose one')
+  if (config.watch && config.fps !== undefined) problems.push('--fps paces a replay; with --watch the camera sets the pace (frames that find the queue full are dropped and counted)')
+  if (camera && config.rate !== undefined) problems.push('--rate paces tabular readings; pace a frame replay with --fps, snapshots with --snapshot-interval')
+  if (parseDuration(config.snapshotTimeout, '--snapshot-timeout') === 0) problems.push('--snapshot-timeout must be more than 0')
+  if (problems.length > 0) throw new AgentError('AGENT_USAGE', `invalid settings:\n${problems.map((p) => `  ${p}`).join('\n')}\nRun with --help for the options.`)
 }
 
 /** True when the configuration keeps training samples (it may still upload none without `hub`). */

@@ -6,16 +6,20 @@ import { SAMPLE_REASONS } from '../sampling/sampler.ts'
 /** A short, human summary of a run, for stderr. */
 export function formatSummary(stats: AgentStats, model: string, backend: string): string {
   const elapsed = (performance.now() - stats.startedAt) / 1000
+  const perReadingMs = stats.inferenceMs / Math.max(stats.predictions, 1)
+  const rate = stats.predictions / Math.max(elapsed, 1e-9)
   const lines = [
     '',
-    `${model} on ${backend}: ${stats.predictions} predictions in ${elapsed.toFixed(2)} s ` +
-      `(${Math.round(stats.predictions / Math.max(elapsed, 1e-9))}/s, ${stats.batches} batches, ` +
-      `${(stats.inferenceMs / Math.max(stats.predictions, 1) * 1000).toFixed(1)} µs inference per reading)`,
+    stats.frames > 0
+      ? `${model} on ${backend}: ${stats.predictions} frames in ${elapsed.toFixed(2)} s (${rate.toFixed(1)} fps, ` +
+        `${perReadingMs.toFixed(1)} ms inference and ${(stats.prepareMs / stats.frames).toFixed(1)} ms preprocessing per frame)`
+      : `${model} on ${backend}: ${stats.predictions} predictions in ${elapsed.toFixed(2)} s ` +
+        `(${Math.round(rate)}/s, ${stats.batches} batches, ${(perReadingMs * 1000).toFixed(1)} µs inference per reading)`,
   ]
   for (const [name, s] of stats.sources) {
     const accuracy = s.labelled > 0 ? `  accuracy ${(100 * s.correct / s.labelled).toFixed(1)}% (${s.correct}/${s.labelled})` : ''
-    // sources are keyed by full path; people read the file name
-    lines.push(`  ${name.replace(/^(\w+:).*[\\/]/, '$1')}: ${s.readings} readings${accuracy}`)
+    // sources are keyed by full path; people read the file name (a snapshot URL stays whole)
+    lines.push(`  ${name.includes('://') ? name : name.replace(/^(\w+:).*[\\/]/, '$1')}: ${s.readings} ${stats.frames > 0 ? 'frames' : 'readings'}${accuracy}`)
   }
   if (stats.failedReadings > 0) lines.push(`  ${stats.failedReadings} reading(s) not predicted: the model failed on their batch (MODEL_OUTPUT_INVALID)`)
   if (stats.rejectedTotal > 0) {

@@ -4,7 +4,10 @@ import type { Manifest } from '@edgefleet/protocol'
 import type { BackendOptions, InferenceBackend } from '../backends/backend.ts'
 import { createBackend, type BackendChoice } from '../backends/select.ts'
 import { AgentError } from '../errors.ts'
+import { ImageModel } from './image-model.ts'
 import { runSelfTest, type SelfTestResult } from './self-test.ts'
+import type { ServingModel } from './serving-model.ts'
+import { TabularModel } from './tabular.ts'
 
 export interface LoadOptions extends BackendOptions {
   backend?: BackendChoice
@@ -70,4 +73,13 @@ export async function loadPackage(dir: string, options: LoadOptions = {}): Promi
     }
   }
   return { pkg: state.pkg!, manifest: state.pkg!.manifest, backend: state.backend!, selfTest: state.selfTest! }
+}
+
+/**
+ * The serving model for a loaded package, by its input's kind: an {@link ImageModel} for `image`
+ * inputs (camera frames), a {@link TabularModel} otherwise. Throws MODEL_INPUT_UNSUPPORTED or
+ * MODEL_MANIFEST_INVALID when the manifest describes something neither can serve.
+ */
+export function servingModel(manifest: Manifest, backend: InferenceBackend): ServingModel {
+  return manifest.inputs[0]?.kind === 'image' ? new ImageModel(manifest, backend) : new TabularModel(manifest, backend)
 }

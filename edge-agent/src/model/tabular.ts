@@ -1,15 +1,16 @@
-import type { Manifest, Prediction } from '@edgefleet/protocol'
+import type { Manifest } from '@edgefleet/protocol'
 import type { InferenceBackend } from '../backends/backend.ts'
 import { AgentError } from '../errors.ts'
+import type { BatchOutput, PredictionFields, ServingModel } from './serving-model.ts'
 
-/** What one batch produced, row by row, in the protocol's prediction shape (without id/ts/latency). */
-export type PredictionFields = Pick<Prediction, 'label' | 'classIndex' | 'confidence' | 'scores' | 'value'>
+export type { PredictionFields } from './serving-model.ts'
 
 /**
  * A tabular model ready to serve: knows its feature order, standardises rows into a batch buffer,
  * runs one `session.run` per batch and reads the outputs per the manifest.
  */
-export class TabularModel {
+export class TabularModel implements ServingModel {
+  readonly input = 'tabular'
   readonly features: readonly string[]
   readonly inputName: string
   readonly outputName: string
@@ -64,7 +65,7 @@ export class TabularModel {
   }
 
   /** Runs the first `rows` rows of `batch`; returns each row's output values. */
-  async run(batch: Float32Array, rows: number): Promise<{ data: Float32Array; width: number }> {
+  async run(batch: Float32Array, rows: number): Promise<BatchOutput> {
     const data = rows * this.width === batch.length ? batch : batch.subarray(0, rows * this.width)
     const outputs = await this.backend.run({ [this.inputName]: { data, dims: [rows, this.width] } })
     const out = outputs[this.outputName]!
@@ -75,7 +76,7 @@ export class TabularModel {
    * Reads row `i` of a batch output into `into`: top class, its confidence and label
    * (classification) or the values (regression). Writes fields in place: this runs per reading.
    */
-  read(output: { data: Float32Array; width: number }, i: number, into: PredictionFields, withScores = false): void {
+  read(output: BatchOutput, i: number, into: PredictionFields, withScores = false): void {
     const { data, width } = output
     const base = i * width
     if (this.role === 'value') {

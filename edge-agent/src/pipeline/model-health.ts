@@ -1,3 +1,5 @@
+import type { BatchOutput } from '../model/serving-model.ts'
+
 /** Latency of the batches since the last status: per-sample mean over all of them, and a 95th percentile. */
 export interface LatencyFigures {
   latencyMs: number
@@ -80,5 +82,12 @@ export function allFinite(data: Float32Array): boolean {
     // NaN - NaN and ±Infinity - ±Infinity are NaN, so one comparison per value
     if (data[i]! - data[i]! !== 0) return false
   }
+  return true
+}
+
+/** True when every value of a batch's outputs (the main one and the others) is finite. */
+export function outputFinite(output: BatchOutput): boolean {
+  if (!allFinite(output.data)) return false
+  for (const t of Object.values(output.tensors ?? {})) if (!allFinite(t)) return false
   return true
 }

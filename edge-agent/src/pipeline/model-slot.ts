@@ -1,6 +1,7 @@
-import type { SourceRecord } from '../sources/source.ts'
+import type { ImagePreprocessing } from '@edgefleet/protocol'
+import type { SourceInput, SourceRecord } from '../sources/source.ts'
 import { AgentError } from '../errors.ts'
-import type { TabularModel } from '../model/tabular.ts'
+import type { BatchOutput, ServingModel } from '../model/serving-model.ts'
 import { ModelHealth } from './model-health.ts'
 import { ShadowComparison, type ShadowCandidate } from './shadow.ts'
 
@@ -13,19 +14,19 @@ export interface ServedRef {
 
 /** A proven model ready to serve, with what follows it (its health figures, its drift monitor). */
 export interface ServedModel {
-  readonly model: TabularModel
+  readonly model: ServingModel
   readonly ref: Readonly<ServedRef>
   readonly health: ModelHealth
   /** where this model's package lives (for logs and the store's pointer) */
   readonly dir?: string
   /** sees each batch this model inferred (its drift monitor); must not keep `output` */
-  readonly observe?: (records: readonly SourceRecord[], output: { data: Float32Array; width: number }) => void
+  readonly observe?: (records: readonly SourceRecord[], output: BatchOutput) => void
   /** releases what the model holds (session, drift window) once no batch uses it any more */
   readonly retire?: () => Promise<void>
 }
 
 /** A served model whose session the caller owns: nothing is released when it is replaced. */
-export function fixedModel(model: TabularModel): ServedModel {
+export function fixedModel(model: ServingModel): ServedModel {
   const m = model.manifest
   return { model, ref: { name: m.name, version: m.version, sha256: m.model.sha256 }, health: new ModelHealth() }
 }
@@ -34,7 +35,8 @@ export function fixedModel(model: TabularModel): ServedModel {
  * Holds the model the pipeline serves, replaceable at a batch boundary: the consumer takes the
  * current model for each batch ({@link acquire}/{@link release}); {@link swap} makes the next batch
  * use the new one, waits until the batch in flight on the old one has finished, then retires it.
- * The sources were started for one feature list, so a replacement must read exactly those features.
+ * The sources were started for one model input, so a replacement must read exactly those features
+ * (tabular) or frames prepared exactly the same way (image).
  */
 export class ModelSlot {
   private active: ServedModel
@@ -43,8 +45,15 @@ export class ModelSlot {
   private readonly waiting = new Map<ServedModel, () => void>()
   private closed: Promise<void> | undefined
 
+  /** what the running sources feed */
+  readonly input: SourceInput
+  /** an image model's preprocessing, which the running camera sources apply */
+  readonly image: ImagePreprocessing | undefined
+
   constructor(initial: ServedModel, readonly features: readonly string[] = initial.model.features) {
     this.active = initial
+    this.input = initial.model.input
+    this.image = initial.model.image
   }
 
   /** The model the next batch runs on. */
@@ -91,8 +100,28 @@ export class ModelSlot {
     this.waiting.get(m)?.()
   }
 
-  /** Throws AGENT_SWAP_FAILED when `model` does not read the features the running sources feed. */
-  check(model: TabularModel): void {
+  /**
+   * Throws AGENT_SWAP_FAILED when the running sources cannot feed `model`: a tabular model must read
+   * the same features in the same order; an image model must prepare frames the same way (its drift
+   * features may differ: it derives them from each frame itself).
+   */
+  check(model: ServingModel): void {
+    const id = `${model.manifest.name}@${model.manifest.version}`
+    const restart = 'restart the agent with the new model to serve it'
+    if (model.input !== this.input) {
+      throw new AgentError('AGENT_SWAP_FAILED', `${id} reads ${model.input === 'image' ? 'camera frames' : 'tabular readings'}, but the running sources feed ${this.input === 'image' ? 'camera frames' : 'tabular readings'}: ${restart}`, { step: 'swap' })
+    }
+    if (this.input === 'image') {
+      const want = this.image!
+      const got = model.image!
+      const differs = (Object.keys(want) as (keyof ImagePreprocessing)[]).filter((k) => JSON.stringify(want[k]) !== JSON.stringify(got[k]))
+      if (differs.length === 0) return
+      throw new AgentError(
+        'AGENT_SWAP_FAILED',
+        `${id} prepares frames differently (${differs.map((k) => `${k} ${JSON.stringify(got[k])} instead of ${JSON.stringify(want[k])}`).join(', ')}), but the running camera sources prepare them for the served model: ${restart}`,
+        { step: 'swap' },
+      )
+    }
     const want = this.features
     const got = model.features
     if (got.length === want.length && got.every((f, i) => f === want[i])) return
@@ -101,7 +130,7 @@ export class ModelSlot {
     const what = missing + extra === 0 ? 'the same features in another order' : `${got.length} features (${extra} new, ${missing} gone)`
     throw new AgentError(
       'AGENT_SWAP_FAILED',
-      `${model.manifest.name}@${model.manifest.version} reads ${what}, but the running sources feed the ${want.length} features of the served model: restart the agent with the new model to serve it`,
+      `${id} reads ${what}, but the running sources feed the ${want.length} features of the served model: ${restart}`,
       { step: 'swap' },
     )
   }

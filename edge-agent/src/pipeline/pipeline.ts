@@ -1,17 +1,18 @@
 import type { ModelRef } from '@edgefleet/protocol'
 import { AgentError, silentLogger, type Logger } from '../errors.ts'
-import type { TabularModel } from '../model/tabular.ts'
+import { modelInput, type BatchOutput, type ServingModel } from '../model/serving-model.ts'
 import type { AgentPrediction, PredictionSink } from '../sinks/sink.ts'
 import type { Rejection, Source, SourceRecord } from '../sources/source.ts'
 import { BoundedQueue } from './bounded-queue.ts'
-import { allFinite } from './model-health.ts'
+import { outputFinite } from './model-health.ts'
 import { fixedModel, ModelSlot, type ServedModel } from './model-slot.ts'
 import { runShadow } from './shadow.ts'
+import { checkSourcesFit } from './source-fit.ts'
 import { AgentStats, type SourceStats } from './stats.ts'
 
 export interface PipelineOptions {
   /** a fixed model (the caller owns its session)… */
-  model?: TabularModel
+  model?: ServingModel
   /** …or a slot whose model can be replaced between batches (model activation) */
   slot?: ModelSlot
   /** run one after another, in order (files replay in sequence) */
@@ -30,7 +31,7 @@ export interface PipelineOptions {
   onReject?: (r: Rejection) => void
   stats?: AgentStats
   /** sees every inferred batch, raw readings and model outputs row by row (the drift monitor); must not keep `output` */
-  observe?: (records: readonly SourceRecord[], output: { data: Float32Array; width: number }) => void
+  observe?: (records: readonly SourceRecord[], output: BatchOutput) => void
   /** sees every predicted batch after the sink: raw readings and their predictions row by row, and the model that made them (training samples) */
   onPredicted?: (records: readonly SourceRecord[], predictions: readonly AgentPrediction[], model: Readonly<ModelRef>) => void
 }
@@ -58,6 +59,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
   const stats = o.stats ?? new AgentStats()
   const queue = new BoundedQueue<Queued>(Math.max(o.queueSize ?? 1024, batchSize))
   const signal = o.signal ?? new AbortController().signal
+  checkSourcesFit(o.sources, slot.current.model)
 
   const produce = async (): Promise<void> => {
     try {
@@ -66,6 +68,7 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
         const name = source.name
         await source.run({
           features: slot.features,
+          ...(slot.image ? { image: slot.image } : {}),
           push: (r) => queue.push(tag(r, name)),
           tryPush: (r) => queue.tryPush(tag(r, name)),
           reject: (r) => {
@@ -113,17 +116,19 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
           bufferFor = served
           model = { name: served.ref.name, version: served.ref.version }
         }
-        for (let i = 0; i < batch.length; i++) served.model.put(batch[i]!.values, buffer!, i)
-        const t0 = performance.now()
-        let output: { data: Float32Array; width: number }
+        let t0 = 0
+        let output: BatchOutput
         try {
+          // inside the try: a frame the model cannot take fails its batch, not the pipeline
+          for (let i = 0; i < batch.length; i++) served.model.put(modelInput(batch[i]!), buffer!, i)
+          t0 = performance.now()
           output = await served.model.run(buffer!, batch.length)
         } catch (err) {
           failed(served, batch.length, (err as Error).message)
           continue
         }
         const elapsed = performance.now() - t0
-        if (!allFinite(output.data)) {
+        if (!outputFinite(output)) {
           failed(served, batch.length, 'the model output NaN or Infinity')
           continue
         }
@@ -137,7 +142,12 @@ export async function runPipeline(o: PipelineOptions): Promise<AgentStats> {
         for (let i = 0; i < batch.length; i++) {
           const r = batch[i]!
           const p: AgentPrediction = { id: r.id, ts: r.ts, latencyMs }
-          served.model.read(output, i, p, o.scores)
+          // an image model also completes the record's drift values here (see ServingModel.read)
+          served.model.read(output, i, p, o.scores, r)
+          if (r.frame) {
+            stats.frames++
+            stats.prepareMs += r.frame.prepareMs
+          }
           if (r.source !== sourceName) {
             sourceName = r.source
             source = stats.source(r.source)

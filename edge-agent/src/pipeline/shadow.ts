@@ -1,10 +1,10 @@
 import type { ShadowState } from '@edgefleet/protocol'
-import type { TabularModel } from '../model/tabular.ts'
+import { modelInput, type BatchOutput, type ServingModel } from '../model/serving-model.ts'
 import type { SourceRecord } from '../sources/source.ts'
-import { allFinite } from './model-health.ts'
+import { outputFinite } from './model-health.ts'
 import type { ServedModel } from './model-slot.ts'
 
-type Output = { data: Float32Array; width: number }
+type Output = BatchOutput
 
 /**
  * How a shadow candidate compares with the served model on the same inputs, since it was loaded:
@@ -22,7 +22,7 @@ export class ShadowComparison {
   private inferenceMs = 0
 
   /** Adds one batch: the served model's and the candidate's outputs for the same `rows` inputs. */
-  add(active: TabularModel, activeOut: Output, candidate: TabularModel, candidateOut: Output, rows: number, elapsedMs: number): void {
+  add(active: ServingModel, activeOut: Output, candidate: ServingModel, candidateOut: Output, rows: number, elapsedMs: number): void {
     this.samples += rows
     this.inferenceMs += elapsedMs
     const a = active.manifest
@@ -55,22 +55,27 @@ export interface ShadowCandidate {
   readonly served: ServedModel
   readonly comparison: ShadowComparison
   buffer?: Float32Array
+  /** rows `buffer` holds */
+  bufferRows?: number
 }
 
 /**
  * Runs the candidate on a batch the served model has just run (its own preprocessing, its own
  * buffer) and records the comparison. Never throws: the candidate cannot affect what is served.
  */
-export async function runShadow(c: ShadowCandidate, records: readonly SourceRecord[], active: TabularModel, activeOut: Output): Promise<void> {
+export async function runShadow(c: ShadowCandidate, records: readonly SourceRecord[], active: ServingModel, activeOut: Output): Promise<void> {
   const model = c.served.model
   const rows = records.length
-  if (!c.buffer || c.buffer.length < rows * model.features.length) c.buffer = model.allocate(rows)
-  for (let i = 0; i < rows; i++) model.put(records[i]!.values, c.buffer, i)
+  if (!c.buffer || (c.bufferRows ?? 0) < rows) {
+    c.buffer = model.allocate(rows)
+    c.bufferRows = rows
+  }
   const t0 = performance.now()
   try {
+    for (let i = 0; i < rows; i++) model.put(modelInput(records[i]!), c.buffer, i)
     const out = await model.run(c.buffer, rows)
     const elapsed = performance.now() - t0
-    if (!allFinite(out.data)) c.comparison.errors++
+    if (!outputFinite(out)) c.comparison.errors++
     else c.comparison.add(active, activeOut, model, out, rows, elapsed)
   } catch {
     c.comparison.errors++

@@ -16,6 +16,9 @@ export class AgentStats {
   failedReadings = 0
   /** wall time inside session.run, ms */
   inferenceMs = 0
+  /** camera frames predicted, and the wall time their sources spent decoding, resizing and normalising them, ms */
+  frames = 0
+  prepareMs = 0
   readonly rejected = new Map<Rejection['code'], number>()
   readonly sources = new Map<string, SourceStats>()
   readonly startedAt = performance.now()
@@ -52,6 +55,7 @@ export class AgentStats {
       elapsedS: round(elapsedS, 3),
       predictionsPerS: round(this.predictions / Math.max(elapsedS, 1e-9), 1),
       meanLatencyMs: round(this.inferenceMs / Math.max(this.predictions, 1), 5),
+      ...(this.frames > 0 ? { frames: this.frames, meanPrepareMs: round(this.prepareMs / this.frames, 3) } : {}),
       // peak resident memory of the whole process so far (resourceUsage reports KiB)
       maxRssMB: round(process.resourceUsage().maxRSS / 1024, 1),
       sources: Object.fromEntries(
