@@ -6,7 +6,7 @@ const edgefleet = (args: readonly string[]) => runCli('hub/src/cli/main.ts', arg
 
 describe('edgefleet CLI', () => {
   it('has --help on every command', async () => {
-    for (const cmd of [[], ['data'], ['data', 'fetch'], ['data', 'where'], ['model'], ['model', 'build'], ['alerts'], ['alerts', 'list'], ['alerts', 'ack']]) {
+    for (const cmd of [[], ['data'], ['data', 'fetch'], ['data', 'where'], ['model'], ['model', 'build'], ['model', 'import'], ['model', 'train'], ['alerts'], ['alerts', 'list'], ['alerts', 'ack']]) {
       const r = await edgefleet([...cmd, '--help'])
       expect(r.code, cmd.join(' ')).toBe(0)
       expect(r.stdout).toContain('Usage: edgefleet')
@@ -29,6 +29,15 @@ describe('edgefleet CLI', () => {
     const data = await edgefleet(['data', 'fetch', '--only', 'imagenet', '--dest', '/tmp/never'])
     expect(data.code).toBe(2)
     expect(data.stderr).toContain('imagenet')
+  })
+
+  it('refuses a model import without a name, and a training run without a label, before any work', async () => {
+    const nameless = await edgefleet(['model', 'import', 'model.onnx'])
+    expect(nameless.code).toBe(1)
+    expect(nameless.stderr).toMatch(/error IMPORT_SPEC_INVALID: the spec given by the flags is not valid:\n {2}\/: must have required properties? name/)
+    const labelless = await edgefleet(['model', 'train', '--csv', 'data.csv', '--name', 'x'])
+    expect(labelless.code).toBe(2)
+    expect(labelless.stderr).toContain("required option '--label <column>' not specified")
   })
 
   it('says where the data directory is, and names the flag when the data is missing', async () => {

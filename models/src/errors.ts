@@ -96,3 +96,72 @@ export class ImageError extends Error {
     super(message, options)
   }
 }
+
+/**
+ * Codes of `edgefleet model import` refusals. They stay on the operator's machine and never cross the
+ * wire; each message names the input, output or file at fault and what to do next.
+ */
+export type ImportErrorCode =
+  /** the file is missing, empty, or not an ONNX model onnxruntime can parse */
+  | 'IMPORT_MODEL_UNREADABLE'
+  /** onnxruntime-web cannot create a session (an operator its WASM backend lacks, a broken graph); the runtime's reason follows */
+  | 'IMPORT_LOAD_FAILED'
+  /** more inputs than a manifest the agent serves describes (state inputs, extra parameters), or an input of an unusable rank */
+  | 'IMPORT_INPUT_UNSUPPORTED'
+  /** an input or output element type the manifest cannot describe or the agent cannot feed */
+  | 'IMPORT_DTYPE_UNSUPPORTED'
+  /** outputs that do not fit the task (no probabilities for a classifier, no scores and boxes for a detector) */
+  | 'IMPORT_OUTPUT_UNSUPPORTED'
+  /** feature names, labels or shapes that disagree with the model's own tensors */
+  | 'IMPORT_SPEC_MISMATCH'
+  /** the spec file or a flag is not valid (unknown field, wrong type, missing required value) */
+  | 'IMPORT_SPEC_INVALID'
+  /** the reference data cannot be read or does not match the model's inputs */
+  | 'IMPORT_REFERENCE_INVALID'
+  /** the model fails its own self-test vectors, or produces NaN on the reference data */
+  | 'IMPORT_SELF_TEST_FAILED'
+
+/** `edgefleet model import` cannot build a package around this model; the message names the problem. */
+export class ImportError extends Error {
+  override readonly name = 'ImportError'
+  /** the import step that failed (`inspect`, `plan-input`, …), set by the step runner */
+  readonly step: string | undefined
+  constructor(
+    readonly code: ImportErrorCode,
+    message: string,
+    options?: { cause?: unknown; step?: string },
+  ) {
+    super(message, options)
+    this.step = options?.step
+  }
+}
+
+/** Codes of `edgefleet model train` failures: the CSV or the options. They never cross the wire. */
+export type CsvTrainErrorCode =
+  /** the file cannot be read or parsed as CSV (unbalanced quotes, ragged rows) */
+  | 'CSV_UNREADABLE'
+  /** a named column (label, feature) is not in the file */
+  | 'CSV_COLUMN_UNKNOWN'
+  /** a feature column holds text: the agent feeds numbers only */
+  | 'CSV_COLUMN_NOT_NUMERIC'
+  /** too few usable rows (or rows per class) to train and hold some out */
+  | 'CSV_TOO_FEW_ROWS'
+  /** the label column cannot serve the task (one class only, text for a regressor, too many classes) */
+  | 'CSV_LABEL_UNUSABLE'
+  /** an option is out of range (holdout, epochs, hidden layers, version, name) */
+  | 'CSV_OPTIONS_INVALID'
+
+/** `edgefleet model train` cannot train on this CSV with these options; the message says what to change. */
+export class CsvTrainError extends Error {
+  override readonly name = 'CsvTrainError'
+  /** the training step that failed (`read`, `prepare`, …), set by the step runner */
+  readonly step: string | undefined
+  constructor(
+    readonly code: CsvTrainErrorCode,
+    message: string,
+    options?: { cause?: unknown; step?: string },
+  ) {
+    super(message, options)
+    this.step = options?.step
+  }
+}

@@ -2,12 +2,16 @@ import type { Command } from 'commander'
 import { registerRegistryCommands } from './registry-commands.ts'
 import type { BuildReport } from '@edgefleet/models/build'
 import { SHIPPED_MODELS } from '@edgefleet/models'
+import { registerImportCommand } from './model-import-command.ts'
+import { registerTrainCommand } from './model-train-command.ts'
 import { Progress } from './progress.ts'
 
-/** `edgefleet model …` commands of this release: building the shipped packages. */
+/** `edgefleet model …` commands: build the shipped packages, import an ONNX file, train from a CSV, and the registry. */
 export function registerModelCommands(program: Command): void {
-  const model = program.command('model').description('model packages: build the shipped ones, push packages to the registry, list and show versions')
+  const model = program.command('model').description('model packages: build the shipped ones, import your ONNX file, train on your CSV, push packages to the registry, list and show versions')
   registerRegistryCommands(model)
+  registerImportCommand(model)
+  registerTrainCommand(model)
   model
     .command('build')
     .description('build the shipped model packages from the data directory into models/packages/ (skips packages that are up to date)')

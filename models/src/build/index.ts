@@ -22,3 +22,8 @@ export {
   type RetrainOptions, type RetrainProgress, type RetrainStage, type RetrainResult, type MixSplit,
   type LabelledRow, type ReferenceRow, type EvaluationRow, type PackageSource, type ClassifierEvaluation, type ClassEvaluation,
 } from '../retrain/retrain-types.ts'
+export { importModel, IMPORT_STEPS, DEFAULT_TOLERANCE as IMPORT_DEFAULT_TOLERANCE, type ImportOptions, type ImportReport, type ImportStep } from '../import/import-model.ts'
+export { parseImportSpec, readSpecFile, mergeSpec, ImportSpecSchema, type ImportSpec } from '../import/import-spec.ts'
+export { ImportError, type ImportErrorCode, CsvTrainError, type CsvTrainErrorCode } from '../errors.ts'
+export { trainCsv, TRAIN_CSV_STEPS, TRAIN_CSV_DEFAULTS, type TrainCsvOptions, type TrainCsvReport, type TrainCsvStep } from '../train-csv/train-csv.ts'
+export { trainAndExportRegressor, type RegressorTrainingSet, type RegressorExport } from './train-and-export-regressor.ts'

@@ -71,29 +71,46 @@ export async function trainAndExportMlp(set: MlpTrainingSet): Promise<MlpExport>
       },
     })
     const onnx = exportSequentialToOnnx(model, { ...set.io, opset: set.opset })
-    const expected = predictRows(model, set.xCheck, set.inputSize)
-    const session = await createOrtSession(onnx)
-    let actual: Float32Array
-    try {
-      const rows = set.xCheck.length / set.inputSize
-      actual = (await runFloat(session, { [set.io.inputName]: { data: set.xCheck, dims: [rows, set.inputSize] } }))[set.io.outputName]!
-    } finally {
-      await session.release()
-    }
-    let exportMaxAbsDiff = 0
-    for (let i = 0; i < expected.length; i++) exportMaxAbsDiff = Math.max(exportMaxAbsDiff, Math.abs(actual[i]! - expected[i]!))
-    if (!(exportMaxAbsDiff <= EXPORT_TOLERANCE) || actual.length !== expected.length) {
-      throw new ModelBuildError(
-        'BUILD_EXPORT_MISMATCH',
-        `the ONNX export differs from TF.js by up to ${exportMaxAbsDiff} on the holdout (allowed ${EXPORT_TOLERANCE}): the exporter mistranslates a layer; do not ship this model`,
-      )
-    }
+    const { exportMaxAbsDiff, actual } = await verifyOnnxExport(model, onnx, set.io, set.xCheck, set.inputSize)
     return { onnx, exportMaxAbsDiff, checkProbabilities: actual, finalLoss }
   } finally {
     // compiled with an optimizer instance, so the model does not own (or dispose) the Adam state
     model.optimizer?.dispose()
     model.dispose()
   }
+}
+
+/**
+ * Runs an export with onnxruntime-web on the check rows and compares it with TF.js `model.predict`.
+ * Throws a ModelBuildError `BUILD_EXPORT_MISMATCH` when any output differs by more than
+ * {@link EXPORT_TOLERANCE}; returns the largest difference and the ONNX outputs.
+ */
+export async function verifyOnnxExport(
+  model: tf.LayersModel,
+  onnx: Uint8Array,
+  io: { inputName: string; outputName: string },
+  xCheck: Float32Array,
+  inputSize: number,
+  tolerance = EXPORT_TOLERANCE,
+): Promise<{ exportMaxAbsDiff: number; actual: Float32Array }> {
+  const expected = predictRows(model, xCheck, inputSize)
+  const session = await createOrtSession(onnx)
+  let actual: Float32Array
+  try {
+    const rows = xCheck.length / inputSize
+    actual = (await runFloat(session, { [io.inputName]: { data: xCheck, dims: [rows, inputSize] } }))[io.outputName]!
+  } finally {
+    await session.release()
+  }
+  let exportMaxAbsDiff = 0
+  for (let i = 0; i < expected.length; i++) exportMaxAbsDiff = Math.max(exportMaxAbsDiff, Math.abs(actual[i]! - expected[i]!))
+  if (!(exportMaxAbsDiff <= tolerance) || actual.length !== expected.length) {
+    throw new ModelBuildError(
+      'BUILD_EXPORT_MISMATCH',
+      `the ONNX export differs from TF.js by up to ${exportMaxAbsDiff} on the holdout (allowed ${tolerance}): the exporter mistranslates a layer; do not ship this model`,
+    )
+  }
+  return { exportMaxAbsDiff, actual }
 }
 
 function setDenseWeights(model: tf.Sequential, weights: readonly DenseWeights[]): void {

@@ -6,12 +6,15 @@ export interface MlpSpec {
   inputSize: number
   /** widths of the ReLU hidden layers */
   hidden: readonly number[]
+  /** output units: classes (softmax head) or regression targets (linear head) */
   classes: number
   /** seeds the Glorot-uniform kernel initialisers (layer i uses seed + i) */
   seed: number
+  /** the output layer: softmax over classes (default), or linear for regression */
+  head?: 'softmax' | 'linear'
 }
 
-/** A Sequential MLP: Dense(ReLU) hidden layers, then Dense(softmax); kernels seeded, biases zero. */
+/** A Sequential MLP: Dense(ReLU) hidden layers, then Dense(softmax) (or linear); kernels seeded, biases zero. */
 export function buildMlp(spec: MlpSpec): tf.Sequential {
   const model = tf.sequential()
   const widths = [...spec.hidden, spec.classes]
@@ -19,7 +22,7 @@ export function buildMlp(spec: MlpSpec): tf.Sequential {
     model.add(
       tf.layers.dense({
         units,
-        activation: i === widths.length - 1 ? 'softmax' : 'relu',
+        activation: i === widths.length - 1 ? (spec.head ?? 'softmax') : 'relu',
         kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + i }),
         biasInitializer: 'zeros',
         ...(i === 0 ? { inputShape: [spec.inputSize] } : {}),
@@ -45,11 +48,24 @@ export interface FitOptions {
  * generator (TF.js's own `shuffle: true` uses Math.random, which would make builds irreproducible).
  */
 export async function fitSeeded(model: tf.Sequential, x: Float32Array, classes: Int32Array, classCount: number, o: FitOptions): Promise<void> {
-  const n = classes.length
+  const yAll = tf.tidy(() => tf.oneHot(tf.tensor1d(classes, 'int32'), classCount).toFloat())
+  await fitRows(model, x, classes.length, yAll, 'categoricalCrossentropy', o)
+}
+
+/**
+ * Trains `model` with Adam on mean squared error against `targets` (row-major, `targets.length / rows`
+ * per row), with the same seeded shuffle as {@link fitSeeded}.
+ */
+export async function fitSeededRegression(model: tf.Sequential, x: Float32Array, targets: Float32Array, rows: number, o: FitOptions): Promise<void> {
+  const yAll = tf.tensor2d(targets, [rows, targets.length / rows])
+  await fitRows(model, x, rows, yAll, 'meanSquaredError', o)
+}
+
+/** The seeded training loop of {@link fitSeeded} and {@link fitSeededRegression}; disposes `yAll`. */
+async function fitRows(model: tf.Sequential, x: Float32Array, n: number, yAll: tf.Tensor, loss: string, o: FitOptions): Promise<void> {
   const width = x.length / n
-  model.compile({ optimizer: tf.train.adam(o.learningRate), loss: 'categoricalCrossentropy' })
+  model.compile({ optimizer: tf.train.adam(o.learningRate), loss })
   const xAll = tf.tensor2d(x, [n, width])
-  const yAll = tf.oneHot(tf.tensor1d(classes, 'int32'), classCount).toFloat()
   const rng = seededRng(o.seed)
   const order = Int32Array.from({ length: n }, (_, i) => i)
   try {

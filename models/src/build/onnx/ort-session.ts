@@ -17,7 +17,11 @@ export async function createOrtSession(model: Uint8Array): Promise<ort.Inference
   return ort.InferenceSession.create(model, { executionProviders: ['wasm'], logSeverityLevel: 3, graphOptimizationLevel: 'all' })
 }
 
-/** Runs a session on float32 inputs and returns every float32 output by name. */
+/**
+ * Runs a session on float32 inputs and returns every output by name as float32. Integer and float64
+ * outputs are converted, as the agent converts them (a classifier's int64 `label` output beside its
+ * probabilities); other element types (strings, float16, bool) throw a TypeError.
+ */
 export async function runFloat(session: ort.InferenceSession, feeds: Record<string, FloatTensor>): Promise<Record<string, Float32Array>> {
   const inputs: Record<string, ort.Tensor> = {}
   for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, [...t.dims])
@@ -25,8 +29,7 @@ export async function runFloat(session: ort.InferenceSession, feeds: Record<stri
   const out: Record<string, Float32Array> = {}
   try {
     for (const [name, tensor] of Object.entries(results)) {
-      if (tensor.type !== 'float32') throw new TypeError(`output ${name} is ${tensor.type}, expected float32`)
-      out[name] = (tensor.data as Float32Array).slice()
+      out[name] = floatData(name, tensor)
     }
   } finally {
     for (const tensor of Object.values(results)) tensor.dispose()
@@ -42,5 +45,21 @@ export async function runOnce(model: Uint8Array, feeds: Record<string, FloatTens
     return await runFloat(session, feeds)
   } finally {
     await session.release()
+  }
+}
+
+function floatData(name: string, tensor: ort.Tensor): Float32Array {
+  switch (tensor.type) {
+    case 'float32':
+      return (tensor.data as Float32Array).slice()
+    case 'float64':
+    case 'int32':
+    case 'uint8':
+    case 'int8':
+      return Float32Array.from(tensor.data as ArrayLike<number>)
+    case 'int64':
+      return Float32Array.from(tensor.data as BigInt64Array, (v) => Number(v))
+    default:
+      throw new TypeError(`output ${name} is ${tensor.type}; edgefleet reads numeric outputs (float32, float64, int64, int32, uint8, int8)`)
   }
 }
