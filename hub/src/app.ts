@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from './config.ts'
 import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
+import { agentPagePlugin } from './plugins/agent-page.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { dashboardPlugin } from './plugins/dashboard.ts'
 import { datasetsPlugin } from './plugins/datasets.ts'
@@ -95,6 +96,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/api/v1', dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetRoutes, { prefix: '/api/v1' })
   await app.register(jobRoutes, { prefix: '/api/v1' })
+  await app.register(agentPagePlugin, { dir: config.agentPageDir, mqtt: { wsPort: config.wsPort, broker: config.broker, publicUrl: config.publicUrl } })
   await app.register(dashboardPlugin, { dir: config.dashboardDir })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   return app

@@ -29,6 +29,8 @@ export const HubConfigSchema = Type.Object(
     brokerPassword: Type.Optional(Type.String()),
     /** the built dashboard served at / (default: this repository's dashboard/dist) */
     dashboardDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** the built browser agent served at /agent (default: this repository's edge-agent/dist/browser) */
+    agentPageDir: Type.Optional(Type.String({ minLength: 1 })),
     /** largest model package (manifest + ONNX file) `POST /api/v1/models` accepts, bytes */
     maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 2 ** 40 }),
     /** how often running rollouts are stepped, ms */
@@ -115,6 +117,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   modelDirs: 'EDGEFLEET_MODEL_DIRS',
   maxUploadBytes: 'EDGEFLEET_MAX_UPLOAD_BYTES',
   dashboardDir: 'EDGEFLEET_DASHBOARD_DIR',
+  agentPageDir: 'EDGEFLEET_AGENT_PAGE_DIR',
   datasetMaxSamples: 'EDGEFLEET_DATASET_MAX_SAMPLES',
   datasetMaxSnapshots: 'EDGEFLEET_DATASET_MAX_SNAPSHOTS',
   retrainConcurrency: 'EDGEFLEET_RETRAIN_CONCURRENCY',

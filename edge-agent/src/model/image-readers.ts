@@ -93,6 +93,9 @@ class DetectionReader implements FrameReader {
       this.labels,
     )
     into.detections = decoded.detections
+    // the frame's best face score before the threshold, as the browser agent reports it: the hub's
+    // confidence figures then mean the same for every detector device
+    into.confidence = clip01(decoded.topScore)
     return { detections: decoded.detections.length, topScore: decoded.topScore }
   }
 }

@@ -5,6 +5,7 @@ import type { DeviceRecord } from '../registry/registry-store.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
 import { SqliteRegistry } from '../registry/sqlite-registry.ts'
 import { UsageError } from './model-commands.ts'
+import { LINK_OPTION_HELP, agentPageUrl, provisioningLink } from './provisioning-link.ts'
 
 const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const MAX_TAG_VALUE = 256
@@ -17,20 +18,26 @@ export function registerDeviceCommands(program: Command): void {
     .description('register a device and print its secret once (MQTT username = id, password = secret)')
     .option('--tag <key=value>', 'tag the device (repeatable)', collect, [])
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .option('--json', 'print {…device, secret, hubPublicKey} as JSON')
-    .action(async (id: string, o: { tag: string[]; dataDir: string; json?: boolean }) => {
+    .option('--link <hub-url>', LINK_OPTION_HELP)
+    .option('--json', 'print {…device, secret, hubPublicKey, link?} as JSON')
+    .addHelpText('after', LINK_HELP)
+    .action(async (id: string, o: { tag: string[]; dataDir: string; link?: string; json?: boolean }) => {
       const tags = parseTags(o.tag)
+      // checked before anything is stored: a bad URL must not leave a device whose secret nobody saw
+      if (o.link !== undefined) agentPageUrl(o.link)
       const { device: added, secret } = await withRegistry(o.dataDir, (r) => r.addDevice(id, tags))
       // the device checks every model it is sent against this key (created on first use)
       const keys = await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)
       const hubPublicKey = { alg: 'ed25519', keyId: keys.keyId, pem: keys.publicKeyPem }
-      if (o.json) return print(JSON.stringify({ ...added, secret, hubPublicKey }, null, 2))
+      const link = o.link === undefined ? undefined : provisioningLink(o.link, { deviceId: added.id, secret, publicKeyPem: keys.publicKeyPem })
+      if (o.json) return print(JSON.stringify({ ...added, secret, hubPublicKey, ...(link ? { link } : {}) }, null, 2))
       print(`device ${added.id} added${formatTags(added.tags) === '-' ? '' : ` (${formatTags(added.tags)})`}; it connects to the hub's MQTT broker with`)
       print(`  id (MQTT username):     ${added.id}`)
       printSecret('secret (MQTT password)', secret)
       print(`It accepts models signed with the hub's Ed25519 key ${keys.keyId} (${hubPaths(o.dataDir).keys}/model-signing.pub):`)
       print(keys.publicKeyPem.trimEnd())
-      print(`If it is lost, give the device a new one with \`edgefleet device rotate-secret ${added.id}\`.`)
+      if (link) printLink(link)
+      print(`If it is lost, give the device a new one with \`edgefleet device rotate-secret ${added.id}\`${link ? ' --link …' : ''}.`)
     })
   device
     .command('list')
@@ -59,13 +66,31 @@ export function registerDeviceCommands(program: Command): void {
     .command('rotate-secret <id>')
     .description('give a device a new secret (printed once); the old one stops working')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .option('--json', 'print {id, secret} as JSON')
-    .action(async (id: string, o: { dataDir: string; json?: boolean }) => {
+    .option('--link <hub-url>', LINK_OPTION_HELP)
+    .option('--json', 'print {id, secret, link?} as JSON')
+    .addHelpText('after', LINK_HELP)
+    .action(async (id: string, o: { dataDir: string; link?: string; json?: boolean }) => {
+      if (o.link !== undefined) agentPageUrl(o.link)
       const secret = await withRegistry(o.dataDir, (r) => r.rotateDeviceSecret(id))
-      if (o.json) return print(JSON.stringify({ id, secret }, null, 2))
+      const link = o.link === undefined ? undefined : provisioningLink(o.link, { deviceId: id, secret, publicKeyPem: (await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)).publicKeyPem })
+      if (o.json) return print(JSON.stringify({ id, secret, ...(link ? { link } : {}) }, null, 2))
       print(`device ${id} has a new secret; the old one no longer works`)
       printSecret('secret', secret)
+      if (link) printLink(link)
     })
+}
+
+const LINK_HELP = `
+Browser devices: with --link <hub-url>, open the printed link in a browser (a phone or a laptop with a
+camera) to make that tab this device: the hub's /agent page keeps the credentials in the browser's
+storage, streams the webcam through the model the hub deploys to the device, and reports like any agent.
+The hub keeps only a hash of the secret, so a link is printed only when a secret is made: here, or by
+\`edgefleet device rotate-secret <id> --link <hub-url>\` (which also stops the old link). Browsers allow
+the camera on https:// pages and on http://localhost only: serve the hub behind TLS for phones.`
+
+function printLink(link: string): void {
+  print('Provisioning link (it holds the secret: share it as one; open it on the device):')
+  print(`  ${link}`)
 }
 
 /** Opens the registry in `dataDir` for one command and always closes it. */

@@ -25,6 +25,7 @@ export function hubServerOptions(command: Command): Command {
     .option('--retrain-concurrency <n>', `retraining jobs running at once; the others wait (default ${d.retrainConcurrency})`)
     .option('--no-auto-retrain', 'start retraining jobs only by hand: no drift, label-count or schedule triggers (env EDGEFLEET_AUTO_RETRAIN=false; policies per model go in the config file\'s "retraining" key, docs/RETRAINING.md)')
     .option('--dashboard-dir <dir>', 'the built dashboard to serve at / (env EDGEFLEET_DASHBOARD_DIR; default this repository\'s dashboard/dist)')
+    .option('--agent-page-dir <dir>', 'the built browser agent to serve at /agent, which turns a browser tab into a camera device (env EDGEFLEET_AGENT_PAGE_DIR; default this repository\'s edge-agent/dist/browser; provisioning links: edgefleet device add <id> --link <hub-url>)')
     .option('--webhook-secret <key>', 'sign webhook bodies: header X-Edgefleet-Signature: sha256=<HMAC-SHA256 hex> (prefer env EDGEFLEET_WEBHOOK_SECRET: flags show in ps)')
 }
 
@@ -54,9 +55,10 @@ export function registerHubCommand(program: Command): void {
       const { startHub, untilSignal } = await import('./hub-server.ts')
       const hub = await startHub(config)
       const mqtt = hub.wsUrl === null ? `  MQTT     ${hub.mqttUrl}  (external broker: devices connect there)\n` : `  MQTT     ${hub.mqttUrl}\n  MQTT/WS  ${hub.wsUrl}\n`
+      const agentPage = `  devices  ${hub.httpUrl}/agent  (a browser tab as a camera device: edgefleet device add <id> --link ${hub.httpUrl})\n`
       process.stdout.write(
         `edgefleet hub ready\n  dashboard ${hub.httpUrl}/  (sign in with an operator token: edgefleet token add <name>)\n  API      ${hub.httpUrl}/api/v1  (docs ${hub.httpUrl}/docs, metrics ${hub.httpUrl}/metrics)\n` +
-          `${mqtt}  data     ${hub.config.dataDir}\nCtrl-C stops it.\n`,
+          `${mqtt}${agentPage}  data     ${hub.config.dataDir}\nCtrl-C stops it.\n`,
       )
       const signal = await untilSignal()
       process.stdout.write(`${signal}: shutting down\n`)
