@@ -55,7 +55,7 @@ export async function browserFrameRate(o: { photos: readonly string[]; seconds: 
     await page.waitForTimeout(o.seconds * 1000)
     const read = (field: string): Promise<string> => page.locator(`#status-${field}`).innerText()
     const [fps, latency, backend] = await Promise.all([read('fps'), read('latency'), read('backend')])
-    return { backend: backend.split(/[\s:(]/)[0] || 'wasm', fps: Number.parseFloat(fps), note: `(page: ${fps} fps, inference ${latency}; camera 60 fps)` }
+    return { backend: backend.split(/[\s:(,]/)[0] || 'wasm', fps: Number.parseFloat(fps), note: `(page: ${fps} fps, inference ${latency}; camera 60 fps)` }
   } finally {
     await browser?.close()
     await app?.close()
