@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { alertFilters, validators, type Alert, type AlertList, type DriftStateList } from '@edgefleet/protocol'
 import { dataPaths, requireDataPath, resolveDataDir } from '@edgefleet/models'
 import { afterEach, describe, expect, it } from 'vitest'
-import { runAgent, runCli } from './helpers/agent-process.ts'
+import { edgefleetJson, runAgent } from './helpers/agent-process.ts'
 import { writeFrameDir, type FrameVariant } from './helpers/frame-variants.ts'
 import { freePorts, startHubProcess, type HubProcess } from './helpers/hub-process.ts'
 import { MOSQUITTO_SUB_MISSING, mosquittoSubBinary } from './helpers/mosquitto.ts'
@@ -26,11 +26,7 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c()
 })
 
-async function edgefleet<T>(args: string[]): Promise<T> {
-  const r = await runCli('hub/src/cli/main.ts', [...args, '--json'])
-  if (r.code !== 0) throw new Error(`edgefleet ${args.join(' ')} failed: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const edgefleet = edgefleetJson
 
 it('runs against mosquitto_sub (required under CI)', (ctx) => {
   if (binary) return

@@ -35,6 +35,13 @@ export function runCli(entry: string, args: readonly string[], o: { stdin?: stri
   })
 }
 
+/** Runs `edgefleet <args> --json` and returns its parsed output; throws with stderr when it fails. */
+export async function edgefleetJson<T>(args: readonly string[]): Promise<T> {
+  const r = await runCli('hub/src/cli/main.ts', [...args, '--json'])
+  if (r.code !== 0) throw new Error(`edgefleet ${args.join(' ')} failed: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
 export const runAgent = (args: readonly string[], o?: Parameters<typeof runCli>[2]): Promise<ProcessResult> =>
   runCli('edge-agent/src/cli/main.ts', args, o)
 
