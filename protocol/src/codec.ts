@@ -5,6 +5,7 @@ import { Alert, Command, Desired } from './schemas/hub-messages.ts'
 import { DeviceEvent, DriftSummary, Labels, Predictions, Samples, Status } from './schemas/device-messages.ts'
 import { Manifest } from './schemas/manifest.ts'
 import { ReadingPayload } from './schemas/reading.ts'
+import { AgentPageConfig } from './schemas/rest-agent-page.ts'
 import type { DeviceChannel } from './topics.ts'
 import { MAX_MANIFEST_BYTES, MAX_PAYLOAD_BYTES } from './version.ts'
 
@@ -61,6 +62,7 @@ export const validators = {
   alert: lazy(Alert, 'alert'),
   reading: lazy(ReadingPayload, 'reading'),
   manifest: lazy(Manifest, 'manifest'),
+  agentPageConfig: lazy(AgentPageConfig, "the hub's /agent/config.json"),
 } as const
 
 /** The payload type carried on each device channel. */

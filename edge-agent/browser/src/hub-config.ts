@@ -1,6 +1,7 @@
+import { validators } from '@edgefleet/protocol'
 import { AgentError } from '../../src/errors.ts'
 
-/** What the hub's `/agent/config.json` says (hub/src/plugins/agent-page-config.ts), once checked. */
+/** What the hub's `/agent/config.json` says (schema `AgentPageConfig` in protocol), once checked. */
 export interface HubConfig {
   /** MQTT over WebSocket */
   mqttUrl: string
@@ -22,11 +23,11 @@ export async function loadHubConfig(url: string): Promise<HubConfig> {
   return parseHubConfig(body)
 }
 
-/** Checks the answer's shape (it is small and read once: no schema compiler for it). */
+/** Checks the answer against the protocol's `AgentPageConfig`; AGENT_USAGE with the hub's explanation when there is no URL. */
 export function parseHubConfig(body: unknown): HubConfig {
-  const b = body as { v?: unknown; mqttUrl?: unknown; problem?: unknown } | null
-  if (b?.v !== 1) throw new AgentError('AGENT_USAGE', 'the hub\'s /agent/config.json is not version 1: this page and the hub differ in version; rebuild the page')
-  if (typeof b.mqttUrl === 'string' && /^wss?:\/\//.test(b.mqttUrl)) return { mqttUrl: b.mqttUrl }
-  const problem = typeof b.problem === 'string' ? b.problem : 'the hub names no MQTT-over-WebSocket URL'
-  throw new AgentError('AGENT_USAGE', `this page cannot reach the hub's broker: ${problem}`)
+  if ((body as { v?: unknown } | null)?.v !== 1) throw new AgentError('AGENT_USAGE', 'the hub\'s /agent/config.json is not version 1: this page and the hub differ in version; rebuild the page')
+  const config = validators.agentPageConfig.check(body) ? body : undefined
+  if (!config) throw new AgentError('AGENT_USAGE', `the hub's /agent/config.json is not what this page expects (${validators.agentPageConfig.issues(body).map((i) => `${i.path || '/'} ${i.message}`).join('; ')}): rebuild the page for this hub`)
+  if (config.mqttUrl !== null) return { mqttUrl: config.mqttUrl }
+  throw new AgentError('AGENT_USAGE', `this page cannot reach the hub's broker: ${config.problem ?? 'the hub names no MQTT-over-WebSocket URL'}`)
 }

@@ -1,3 +1,5 @@
+import type { AgentPageConfig } from '@edgefleet/protocol'
+
 /** Where the hub's broker takes MQTT over WebSocket, from the hub's settings. */
 export interface AgentMqttSettings {
   /** the embedded broker's WebSocket port (config `wsPort`; 0 = picked at start, unknown here) */
@@ -8,14 +10,6 @@ export interface AgentMqttSettings {
   publicUrl?: string | undefined
 }
 
-/** `GET /agent/config.json`: what the browser agent needs before it can connect. */
-export interface AgentPageConfig {
-  v: 1
-  /** MQTT over WebSocket, e.g. `ws://192.168.1.20:8083/mqtt`; null when browsers cannot reach the broker */
-  mqttUrl: string | null
-  /** why `mqttUrl` is null, and what to change */
-  problem?: string
-}
 
 /** The parts of a request the answer depends on (fastify's `request.protocol` and `request.hostname`). */
 export interface PageRequest {

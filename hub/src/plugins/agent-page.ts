@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
+import { AgentPageConfig } from '@edgefleet/protocol'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { agentPageConfig, agentPageCsp, type AgentMqttSettings } from './agent-page-config.ts'
 
@@ -32,7 +33,7 @@ export const agentPagePlugin: FastifyPluginAsync<AgentPageOptions> = async (app,
   const dir = o.dir ?? DEFAULT_AGENT_PAGE_DIR
   const config = (request: FastifyRequest) => agentPageConfig(o.mqtt, { protocol: request.protocol, hostname: request.hostname })
 
-  app.get('/agent/config.json', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/agent/config.json', { schema: { hide: true, response: { 200: AgentPageConfig } } }, async (request, reply) => {
     reply.header('cache-control', 'no-store')
     return config(request)
   })
