@@ -59,17 +59,12 @@ export class FrameDirSource implements Source {
         if (this.o.loop) throw new AgentError('AGENT_SOURCE_FAILED', `no frames to loop over in ${this.o.dir}: it holds no .jpg, .png, .webp, .avif, .gif or .tif files`)
         return
       }
-      // unpaced, the next frame is prepared while this one waits for queue space: libvips works on
-      // libuv's threads, so two frames in preparation use a second core (bench/RESULTS.md, camera path)
-      const prepare = (i: number): Promise<Prepared> => quiet(prepareRecord(join(this.o.dir, names[i]!), names[i]!, Date.now(), pre))
-      let next: Promise<Prepared> | undefined
-      for (let i = 0; i < names.length; i++) {
+      for (const name of names) {
         if (pacer) await pacer.wait(ctx.signal)
         if (ctx.signal.aborted) return
-        const prepared = await (next ?? prepare(i))
-        next = !pacer && i + 1 < names.length ? prepare(i + 1) : undefined
+        const prepared = await prepareRecord(join(this.o.dir, name), name, Date.now(), pre)
         if ('rejection' in prepared) {
-          ctx.reject({ ...prepared.rejection, where: join(this.o.dir, names[i]!) })
+          ctx.reject({ ...prepared.rejection, where: join(this.o.dir, name) })
           continue
         }
         if (!(await ctx.push(prepared.record))) return
@@ -91,12 +86,4 @@ export class FrameDirSource implements Source {
       else if (!ctx.tryPush(prepared.record)) ctx.reject({ code: 'AGENT_QUEUE_FULL', message: 'queue full: frame dropped', where })
     }
   }
-}
-
-type Prepared = Awaited<ReturnType<typeof prepareRecord>>
-
-/** Marks a read-ahead as handled, so that one left behind by a stop cannot become an unhandled rejection; awaiting it still throws. */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined)
-  return p
 }
