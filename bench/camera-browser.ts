@@ -39,7 +39,7 @@ export async function browserFrameRate(o: { photos: readonly string[]; seconds: 
     const added = await runCli(CLI, ['device', 'add', 'bench-cam', '--data-dir', dataDir, '--link', httpUrl, '--json'])
     if (added.code !== 0) throw new Error(`device add failed: ${added.stderr}`)
     const link = (JSON.parse(added.stdout) as { link: string }).link
-    const tokenAdded = await runCli(CLI, ['token', 'add', 'bench', '--data-dir', dataDir, '--json'])
+    const tokenAdded = await runCli(CLI, ['token', 'add', 'bench', '--role', 'operator', '--data-dir', dataDir, '--json'])
     const token = (JSON.parse(tokenAdded.stdout) as { token: string }).token
     const video = join(dir, 'faces.y4m')
     await writeFaceVideo(video, { width: 640, height: 480, fps: 60 })

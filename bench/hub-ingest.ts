@@ -159,7 +159,7 @@ async function run(): Promise<Results> {
       const id = `bench-${String(i).padStart(5, '0')}`
       devices.push({ id, secret: (await registry.addDevice(id, { bench: 'hub-ingest' })).secret })
     }
-    token = `bench.${(await registry.addCredential('operator', 'bench')).secret}`
+    token = `bench.${(await registry.addCredential('operator', 'bench', 'operator')).secret}`
   } finally {
     await registry.close()
   }

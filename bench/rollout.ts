@@ -108,7 +108,7 @@ async function run(): Promise<void> {
   let token: string
   try {
     for (let i = 0; i < N; i++) secrets.push((await registry.addDevice(`sim-${String(i).padStart(5, '0')}`, { bench: 'rollout' })).secret)
-    token = `bench.${(await registry.addCredential('operator', 'bench')).secret}`
+    token = `bench.${(await registry.addCredential('operator', 'bench', 'operator')).secret}`
   } finally {
     await registry.close()
   }

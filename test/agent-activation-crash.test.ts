@@ -71,7 +71,7 @@ async function hubDataDir(name: string): Promise<Omit<Hub, 'httpUrl' | 'mqttUrl'
   const secrets = new Map<string, string>()
   try {
     for (const id of DEVICES) secrets.set(id, (await registry.addDevice(id)).secret)
-    return { dataDir, secrets, token: `ops.${(await registry.addCredential('operator', 'ops')).secret}` }
+    return { dataDir, secrets, token: `ops.${(await registry.addCredential('operator', 'ops', 'operator')).secret}` }
   } finally {
     await registry.close()
   }

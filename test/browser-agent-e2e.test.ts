@@ -64,7 +64,7 @@ beforeAll(async () => {
   manifest = (await readPackage(shippedPackageDir('ultraface'))).manifest
   const pushed = await runCli(CLI, ['model', 'push', shippedPackageDir('ultraface'), '--data-dir', dataDir])
   if (pushed.code !== 0) throw new Error(`edgefleet model push ultraface failed:\n${pushed.stderr}`)
-  const added = await runCli(CLI, ['token', 'add', 'ops', '--data-dir', dataDir, '--json'])
+  const added = await runCli(CLI, ['token', 'add', 'ops', '--role', 'operator', '--data-dir', dataDir, '--json'])
   token = (JSON.parse(added.stdout) as { token: string }).token
   for (const id of DEVICES) {
     const device = await runCli(CLI, ['device', 'add', id, '--data-dir', dataDir, '--link', httpUrl, '--json'])

@@ -107,7 +107,7 @@ beforeAll(async () => {
   const registry = await SqliteRegistry.open(hubPaths(dataDir).registry)
   try {
     for (const id of DEVICES) secrets.set(id, (await registry.addDevice(id, { site: 'byo' })).secret)
-    token = `ops.${(await registry.addCredential('operator', 'ops')).secret}`
+    token = `ops.${(await registry.addCredential('operator', 'ops', 'operator')).secret}`
     subscriber = await registry.addCredential('subscriber', 'screen')
   } finally {
     await registry.close()

@@ -69,7 +69,7 @@ describe.runIf(chromiumAvailable())('the fleet page with 1 000 devices', () => {
     let token: string
     try {
       for (const [i, id] of ids.entries()) secrets.set(id, (await registry.addDevice(id, { site: `site-${i % 4}` })).secret)
-      token = `ops.${(await registry.addCredential('operator', 'ops')).secret}`
+      token = `ops.${(await registry.addCredential('operator', 'ops', 'operator')).secret}`
     } finally {
       await registry.close()
     }

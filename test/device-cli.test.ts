@@ -118,8 +118,16 @@ describe('edgefleet device / subscriber / token', { timeout: 300_000 }, () => {
       await reg.verifyCredential('operator', 'ci', tokenSecret),
       await reg.verifyCredential('operator', 'alerts-bot', password),
     ])).toEqual([true, true, false])
+    // a token reads only unless given more on purpose
+    expect(token.stdout).toContain('token ci added with role viewer')
+    const admin = await edgefleet('token', 'add', 'root', '--role', 'admin', '--json')
+    expect(admin.code, admin.stderr).toBe(0)
+    expect(JSON.parse(admin.stdout)).toMatchObject({ kind: 'operator', name: 'root', role: 'admin', token: expect.stringMatching(/^root\./) })
+    const bad = await edgefleet('token', 'add', 'x', '--role', 'root')
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--role.*viewer, operator, admin/)])
     const list = await edgefleet('token', 'list', '--json')
-    expect((JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name)).toEqual(['ci'])
+    expect((JSON.parse(list.stdout) as { name: string; role: string }[]).map((c) => [c.name, c.role])).toEqual([['ci', 'viewer'], ['root', 'admin']])
+    expect((await edgefleet('token', 'list')).stdout).toMatch(/^NAME +ROLE +ADDED\nci +viewer +\S+\nroot +admin +\S+\n$/)
     expect((await edgefleet('subscriber', 'remove', 'alerts-bot')).code).toBe(0)
     const gone = await edgefleet('subscriber', 'remove', 'alerts-bot')
     expect(gone.code).toBe(1)
@@ -131,6 +139,7 @@ describe('edgefleet device / subscriber / token', { timeout: 300_000 }, () => {
       ['device'], ['device', 'add'], ['device', 'list'], ['device', 'remove'], ['device', 'rotate-secret'],
       ['subscriber'], ['subscriber', 'add'], ['subscriber', 'list'], ['subscriber', 'remove'],
       ['token'], ['token', 'add'], ['token', 'list'], ['token', 'remove'],
+      ['device', 'revoke'], ['claim-token'], ['claim-token', 'add'], ['claim-token', 'list'], ['claim-token', 'revoke'],
     ]
     const results = await Promise.all(commands.map((cmd) => runCli('hub/src/cli/main.ts', [...cmd, '--help'])))
     results.forEach((r, i) => {

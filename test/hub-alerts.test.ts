@@ -135,7 +135,7 @@ describe.runIf(binary)('alerts end to end (mosquitto_sub, webhooks, CLI, REST)',
     const listed = await edgefleet<AlertList>(['alerts', 'list', '--device', 'pi-kitchen-01'])
     expect(listed.alerts.map((v) => [v.alert.id, v.alert.state])).toEqual([[cleared.id, 'cleared'], [raised.id, 'raised']])
     await edgefleet<AlertView>(['alerts', 'ack', raised.id, '--note', 'sensor recalibrated', '--by', 'oncall'])
-    const token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+    const token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
     const view = (await app.inject({ url: `/api/v1/alerts/${raised.id}`, headers: { authorization: `Bearer ${token}` } })).json() as AlertView
     expect(view).toEqual({ alert: raised, ack: { at: expect.any(Number), by: 'oncall', note: 'sensor recalibrated' } })
     const metrics = (await app.inject({ url: '/metrics' })).body

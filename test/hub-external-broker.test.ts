@@ -62,7 +62,7 @@ describe.runIf(available)('hub with an external broker (Mosquitto)', () => {
     const app = await build({ config })
     hubs.push(app)
     for (const id of ['dev-a', 'dev-b']) if (!(await app.registry.getDevice(id))) await app.registry.addDevice(id)
-    if (!(await app.registry.listCredentials('operator')).length) token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+    if (!(await app.registry.listCredentials('operator')).length) token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
     if (o.start !== false) await app.broker.start()
     return app
   }

@@ -90,7 +90,7 @@ describe('model registry over HTTP (edgefleet model push --hub)', { timeout: 300
       await hub.close()
       rmSync(dir, { recursive: true, force: true })
     })
-    const token = `ci.${(await hub.registry.addCredential('operator', 'ci')).secret}`
+    const token = `ci.${(await hub.registry.addCredential('operator', 'ci', 'operator')).secret}`
     await hub.listen({ port: 0, host: '127.0.0.1' })
     const url = `http://127.0.0.1:${(hub.server.address() as AddressInfo).port}`
     const push = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli('hub/src/cli/main.ts', ['model', 'push', ...args], { env })

@@ -41,7 +41,7 @@ beforeAll(async () => {
   const secrets = new Map<string, string>()
   try {
     for (const id of DEVICES) secrets.set(id, (await registry.addDevice(id, { site: 'lab' })).secret)
-    token = `ops.${(await registry.addCredential('operator', 'ops')).secret}`
+    token = `ops.${(await registry.addCredential('operator', 'ops', 'operator')).secret}`
   } finally {
     await registry.close()
   }

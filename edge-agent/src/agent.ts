@@ -15,6 +15,7 @@ import { AgentStats } from './pipeline/stats.ts'
 import { statusDescriber } from './serving/agent-status.ts'
 import { configSources } from './serving/config-sources.ts'
 import { readHubPublicKey } from './serving/hub-public-key.ts'
+import { resolveDeviceIdentity } from './provisioning/device-identity.ts'
 import { AgentSampling, type SamplingFigures } from './sampling/agent-sampling.ts'
 import { checkSourcesFit } from './pipeline/source-fit.ts'
 import { rejectionLogger } from './serving/rejection-logger.ts'
@@ -24,6 +25,7 @@ import { loadStartupModel, loadStartupShadow } from './serving/startup-model.ts'
 import type { PredictionSink } from './sinks/sink.ts'
 import type { Source } from './sources/source.ts'
 import type { HubLink, UplinkFigures } from './uplink/hub-link.ts'
+import { readTrustedCa, trustingDispatcher } from './uplink/hub-tls.ts'
 
 /** Options of {@link startAgent}. */
 export interface AgentOptions {
@@ -75,8 +77,12 @@ export interface AgentHandle {
  * serves the configured sources. Registers no signal handlers and writes nothing to stdout, so one
  * process can run many agents (each with its own state directory).
  */
-export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = {}): Promise<AgentHandle> {
+export async function startAgent(given: Readonly<RunConfig>, o: AgentOptions = {}): Promise<AgentHandle> {
   const logger = o.logger ?? silentLogger
+  // --ca: the hub's private CA, for mqtts/wss (the claim and the hub link) and https (model downloads)
+  const ca = given.ca ? await readTrustedCa(given.ca) : undefined
+  // flashed with a claim token: the identity saved by an earlier start, or claimed from the hub now
+  const config = await resolveDeviceIdentity(given, logger, { ca })
   // without --hub the state directory is used only when named: a plain replay creates nothing on disk
   const stateDir = config.stateDir ?? (config.hub && config.deviceId ? join('.edgefleet-agent', config.deviceId) : undefined)
   const publicKeyPem = config.hubPublicKey ? await readHubPublicKey(config.hubPublicKey) : undefined
@@ -118,7 +124,7 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
   let hub: HubUplink | undefined
   let sampling: AgentSampling | undefined
   try {
-    hub = config.hub ? await openHubUplink({ ...config, stateDir }, statusDescriber(served, stats, () => hub?.sink.refused ?? 0), logger) : undefined
+    hub = config.hub ? await openHubUplink({ ...config, stateDir }, statusDescriber(served, stats, () => hub?.sink.refused ?? 0), logger, ca) : undefined
     // training samples go to the hub only; pending labels live in the state directory, beside the outbox.
     // Image models upload none: a frame is too large for MQTT and no frame store exists yet (Sample.imageRef)
     if (hub && served.input === 'image' && samplingEnabled(config)) {
@@ -138,6 +144,7 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
   // the hub refused the device (wrong secret): stop reading, and fail with its error below
   hub?.link.on('fatal', () => controller.abort())
 
+  let dispatcher: ReturnType<typeof trustingDispatcher> | undefined
   const deployer = hub && store
     ? new Deployer({
         store,
@@ -149,7 +156,7 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
         maxModelBytes: Math.round(config.maxModelMb * 1024 * 1024),
         backend: config.backend,
         threads: config.threads,
-        download: o.download,
+        download: ca ? { ...o.download, dispatcher: (dispatcher = trustingDispatcher(ca)) } : o.download,
         logger,
       })
     : undefined
@@ -187,6 +194,7 @@ export async function startAgent(config: Readonly<RunConfig>, o: AgentOptions = 
       await (hub ? Promise.race([running, failureOf(hub.link)]) : running)
     } finally {
       await deployer?.close()
+      await dispatcher?.close()
       await sink.close()
       // after a refusal the pipeline may still be inside a source: its session stays until the process exits
       if (!hub?.link.failure) await served.close()

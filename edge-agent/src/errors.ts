@@ -10,6 +10,10 @@ export type AgentLocalCode =
   | 'AGENT_HUB_AUTH_FAILED'
   /** the hub's broker refused the connection for good (unacceptable protocol version) */
   | 'AGENT_HUB_REFUSED'
+  /** the hub's TLS certificate is not accepted (untrusted CA, another host name, expired): give its CA with --ca */
+  | 'AGENT_HUB_TLS_FAILED'
+  /** the hub refused the device's claim: its claim token (at CONNACK) or a coded refusal (PROVISION_TOKEN_USED_UP, …) */
+  | 'AGENT_CLAIM_REFUSED'
   /** another live agent holds the state directory */
   | 'AGENT_STATE_LOCKED'
   /** the outbox or state directory cannot be read or written (disk full, permissions, foreign device) */
@@ -18,6 +22,8 @@ export type AgentLocalCode =
   | 'AGENT_FRAME_INVALID'
   /** a camera snapshot could not be fetched (timeout, connection refused, non-2xx answer): rejected and counted */
   | 'AGENT_SNAPSHOT_FAILED'
+  /** a camera source started where sharp (the native image decoder) cannot load, e.g. a flashed bundle without it */
+  | 'AGENT_CAMERA_UNAVAILABLE'
 
 /** Every error the agent raises: a stable code and a message that says what to do next. */
 export class AgentError extends Error {

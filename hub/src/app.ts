@@ -5,6 +5,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from './config.ts'
 import type { ReferenceSource } from './drift/model-references.ts'
 import { HubError } from './errors.ts'
+import { httpErrorName } from './http-error-name.ts'
+import { readServerTls } from './tls/server-tls.ts'
 import { agentPagePlugin } from './plugins/agent-page.ts'
 import { alertsPlugin } from './plugins/alerts.ts'
 import { dashboardPlugin } from './plugins/dashboard.ts'
@@ -15,7 +17,7 @@ import { rolloutsPlugin } from './plugins/rollouts.ts'
 import { retrainingPlugin } from './plugins/retraining.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { livePlugin } from './plugins/live.ts'
-import { operatorAuthPlugin } from './plugins/operator-auth.ts'
+import { documentRoles, routeAuthPlugin } from './plugins/route-auth.ts'
 import { signingPlugin } from './plugins/signing.ts'
 import { storesPlugin, type StoresOptions } from './plugins/stores.ts'
 import { alertRoutes } from './routes/alerts/index.ts'
@@ -28,6 +30,7 @@ import { healthRoutes } from './routes/health/index.ts'
 import { jobRoutes } from './routes/jobs/index.ts'
 import { liveRoutes } from './routes/live/index.ts'
 import { modelRoutes } from './routes/models/index.ts'
+import { whoamiRoutes } from './routes/whoami/index.ts'
 import { HUB_VERSION } from './version.ts'
 
 export interface BuildOptions {
@@ -46,35 +49,45 @@ export interface BuildOptions {
  */
 export async function build(o: BuildOptions): Promise<FastifyInstance> {
   const { config } = o
-  const app = Fastify({ logger: o.logger ?? false, bodyLimit: 1 << 20 }).withTypeProvider<TypeBoxTypeProvider>()
+  // read once: https here, mqtts and wss in the broker (a renewed certificate takes a restart)
+  const tls = readServerTls(config)
+  const app = (Fastify({ logger: o.logger ?? false, bodyLimit: 1 << 20, ...(tls ? { https: tls } : {}) }) as unknown as FastifyInstance).withTypeProvider<TypeBoxTypeProvider>()
   // one error shape for every route: { statusCode, code, error, message }
   app.setErrorHandler((err: FastifyError | HubError, request, reply) => {
     const validation = 'validation' in err && err.validation !== undefined
     const status = validation ? 400 : (err.statusCode ?? 500)
     if (status >= 500) request.log.error({ err }, 'request failed')
     const code = validation ? 'HUB_USAGE' : (err.code ?? 'HUB_INTERNAL')
-    void reply.status(status).send({ statusCode: status, code, error: httpError(status), message: err.message })
+    void reply.status(status).send({ statusCode: status, code, error: httpErrorName(status), message: err.message })
   })
   await app.register(swagger, {
     openapi: {
       info: { title: 'edgefleet hub API', version: HUB_VERSION, description: 'Devices, telemetry, models and rollouts of an edgefleet hub.' },
-      components: { securitySchemes: { operator: { type: 'http', scheme: 'bearer', description: '<name>.<secret> from `edgefleet token add`' } } },
+      components: {
+        securitySchemes: {
+          operator: { type: 'http', scheme: 'bearer', description: '<name>.<secret> from `edgefleet token add <name> --role viewer|operator|admin`' },
+          device: { type: 'http', scheme: 'basic', description: '<device id>:<secret> from `edgefleet device add` (model downloads only)' },
+        },
+      },
       security: [{ operator: [] }],
     },
+    // each operation carries its route's role: x-edgefleet-role, its security schemes, a line in its description
+    transform: documentRoles,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
-  await app.register(operatorAuthPlugin)
+  await app.register(routeAuthPlugin)
   await app.register(signingPlugin, { dataDir: config.dataDir })
   await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
   await app.register(deviceHealthPlugin)
   await app.register(datasetsPlugin, { dataDir: config.dataDir, maxSamples: config.datasetMaxSamples, maxSnapshots: config.datasetMaxSnapshots })
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
-    broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword,
+    broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword, brokerCa: config.brokerCa, tls,
+    limits: { maxPayloadBytes: config.maxPayloadBytes, devicePublishRate: config.devicePublishRate, devicePublishBurst: config.devicePublishBurst, devicePublishMaxHeld: config.devicePublishMaxHeld, maxConnections: config.maxConnections },
   })
   await app.register(livePlugin)
-  await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host })
+  await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host, https: tls !== undefined })
   await app.register(rolloutsPlugin, { tickMs: config.rolloutTickMs })
   await app.register(retrainingPlugin, { dataDir: config.dataDir, policies: config.retraining, concurrency: config.retrainConcurrency, auto: config.autoRetrain })
   await app.register(alertsPlugin, {
@@ -96,12 +109,9 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/api/v1', dataDir: config.dataDir, maxUploadBytes: config.maxUploadBytes })
   await app.register(datasetRoutes, { prefix: '/api/v1' })
   await app.register(jobRoutes, { prefix: '/api/v1' })
+  await app.register(whoamiRoutes, { prefix: '/api/v1' })
   await app.register(agentPagePlugin, { dir: config.agentPageDir, mqtt: { wsPort: config.wsPort, broker: config.broker, publicUrl: config.publicUrl } })
   await app.register(dashboardPlugin, { dir: config.dashboardDir })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { schema: { hide: true }, config: { role: 'public' } }, async () => app.swagger())
   return app
-}
-
-function httpError(status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 416: 'Range Not Satisfiable', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Internal Server Error'
 }

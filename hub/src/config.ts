@@ -33,6 +33,28 @@ export const HubConfigSchema = Type.Object(
     agentPageDir: Type.Optional(Type.String({ minLength: 1 })),
     /** largest model package (manifest + ONNX file) `POST /api/v1/models` accepts, bytes */
     maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 2 ** 40 }),
+    /** serve the REST API (https), MQTT (mqtts on mqttPort) and MQTT over WebSocket (wss on wsPort) with this certificate, PEM (with tlsKey; read at start, not reloaded) */
+    tlsCert: Type.Optional(Type.String({ minLength: 1 })),
+    /** the private key of tlsCert, PEM */
+    tlsKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** oldest TLS version the hub's listeners accept */
+    tlsMinVersion: Type.Enum(['TLSv1.2', 'TLSv1.3'] as const),
+    /** with an external broker over mqtts:// or wss://: trust this CA certificate (PEM file) for it, besides the system's */
+    brokerCa: Type.Optional(Type.String({ minLength: 1 })),
+    /** largest MQTT payload the embedded broker takes, bytes (the protocol's maximum is 256 KiB); a larger PUBLISH is refused and its connection closed */
+    maxPayloadBytes: Type.Integer({ minimum: 1024, maximum: 268_435_455 }),
+    /** messages per second one device may publish, sustained; beyond the burst its PUBACKs are held back to this rate, and a device that keeps sending regardless is disconnected */
+    devicePublishRate: Type.Number({ minimum: 0.1, maximum: 1_000_000 }),
+    /** messages a device may publish at once, above the sustained rate (the token bucket's size) */
+    devicePublishBurst: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    /**
+     * publishes over the rate one device may have held back at once; one more is refused (each holds its payload in memory
+     * until its turn). At least an agent's window of unacknowledged messages (64): a refusal closes the connection before the
+     * PUBACKs of messages already stored, so an agent refused on every attempt would resend forever
+     */
+    devicePublishMaxHeld: Type.Integer({ minimum: 64, maximum: 100_000 }),
+    /** MQTT connections the embedded broker holds at once (TCP and WebSocket together); one more is refused at CONNECT (CONNACK 3, server unavailable) */
+    maxConnections: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
     /** how often running rollouts are stepped, ms */
     rolloutTickMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
     /** delete telemetry older than this many days (0 = keep forever) */
@@ -83,6 +105,14 @@ export const HUB_DEFAULTS: HubConfig = {
   telemetry: 'sqlite',
   retentionDays: 30,
   maxUploadBytes: 512 * 1024 * 1024,
+  tlsMinVersion: 'TLSv1.2',
+  maxPayloadBytes: 256 * 1024,
+  // see README "Limits": far above what an agent sends live, and a drained outbox is paced, not refused
+  devicePublishRate: 200,
+  devicePublishBurst: 1000,
+  // four times an agent's window of unacknowledged messages (64): an agent is only ever paced
+  devicePublishMaxHeld: 256,
+  maxConnections: 10_000,
   rolloutTickMs: 1000,
   logLevel: 'info',
   webhooks: [],
@@ -116,6 +146,14 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   webhookSecret: 'EDGEFLEET_WEBHOOK_SECRET',
   modelDirs: 'EDGEFLEET_MODEL_DIRS',
   maxUploadBytes: 'EDGEFLEET_MAX_UPLOAD_BYTES',
+  tlsCert: 'EDGEFLEET_TLS_CERT',
+  tlsKey: 'EDGEFLEET_TLS_KEY',
+  tlsMinVersion: 'EDGEFLEET_TLS_MIN_VERSION',
+  brokerCa: 'EDGEFLEET_BROKER_CA',
+  maxPayloadBytes: 'EDGEFLEET_MAX_PAYLOAD_BYTES',
+  devicePublishRate: 'EDGEFLEET_DEVICE_PUBLISH_RATE',
+  devicePublishBurst: 'EDGEFLEET_DEVICE_PUBLISH_BURST',
+  maxConnections: 'EDGEFLEET_MAX_CONNECTIONS',
   dashboardDir: 'EDGEFLEET_DASHBOARD_DIR',
   agentPageDir: 'EDGEFLEET_AGENT_PAGE_DIR',
   datasetMaxSamples: 'EDGEFLEET_DATASET_MAX_SAMPLES',
@@ -126,6 +164,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
 
 const NUMERIC: (keyof HubConfig)[] = [
   'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'maxUploadBytes', 'rolloutTickMs', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays', 'datasetMaxSamples', 'datasetMaxSnapshots', 'retrainConcurrency',
+  'maxPayloadBytes', 'devicePublishRate', 'devicePublishBurst', 'devicePublishMaxHeld', 'maxConnections',
 ]
 const check = Compile(HubConfigSchema)
 
@@ -153,6 +192,9 @@ export function loadHubConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   if (!check.Check(merged)) {
     const problems = [...new Set([...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`))]
     throw new HubError('HUB_CONFIG_INVALID', `invalid hub settings:\n${problems.join('\n')}\nRun edgefleet hub --help for the options.`)
+  }
+  if ((merged.tlsCert === undefined) !== (merged.tlsKey === undefined)) {
+    throw new HubError('HUB_CONFIG_INVALID', 'invalid hub settings:\n  --tls-cert and --tls-key go together: give both (the certificate and its private key, PEM files) or neither')
   }
   return Object.freeze(merged as HubConfig)
 }

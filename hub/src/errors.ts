@@ -6,12 +6,21 @@ export const HubErrorCodes = {
   HUB_DEVICE_EXISTS: 409,
   HUB_DEVICE_NOT_FOUND: 404,
   HUB_DEVICE_ID_INVALID: 400,
+  /** a claim token of that name exists already */
+  HUB_CLAIM_TOKEN_EXISTS: 409,
+  HUB_CLAIM_TOKEN_NOT_FOUND: 404,
+  /** every use of the claim token is spent */
+  HUB_CLAIM_TOKEN_USED_UP: 409,
   HUB_CREDENTIAL_EXISTS: 409,
   HUB_CREDENTIAL_NOT_FOUND: 404,
   HUB_CREDENTIAL_NAME_INVALID: 400,
   HUB_STORE_SCHEMA_NEWER: 500,
   HUB_UNAUTHORIZED: 401,
   HUB_FORBIDDEN: 403,
+  /** an operator token whose role is below the route's (viewer ⊂ operator ⊂ admin); the message names both */
+  HUB_ROLE_INSUFFICIENT: 403,
+  /** a route under /api declares no role (`config: { role }`): the hub refuses to start */
+  HUB_ROUTE_ROLE_MISSING: 500,
   HUB_STORE_FAILED: 500,
   HUB_TELEMETRY_UNAVAILABLE: 503,
   HUB_TELEMETRY_POINT_INVALID: 400,
@@ -24,12 +33,20 @@ export const HubErrorCodes = {
   HUB_MODEL_VERSION_NOT_NEWER: 409,
   HUB_MODEL_INVALID: 400,
   HUB_MODEL_NOT_FOUND: 404,
+  /** the TLS certificate or key (or a CA file) cannot be read, parsed, or do not belong together */
+  HUB_TLS_INVALID: 400,
+  /** a TLS connection to the hub failed: its certificate is not trusted here or names another host */
+  HUB_TLS_UNTRUSTED: 503,
   /** a model package upload over the hub's size limit */
   HUB_UPLOAD_TOO_LARGE: 413,
   /** a `Range` request header whose first byte is past the end of the file */
   HUB_RANGE_NOT_SATISFIABLE: 416,
   /** the CLI could not reach the hub's REST API */
   HUB_UNREACHABLE: 503,
+  /** `edgefleet flash`: the agent bundle (edge-agent/dist/bundle) is not built or incomplete */
+  HUB_AGENT_BUNDLE_MISSING: 500,
+  /** `edgefleet flash --out`: the file, or a non-empty directory, exists and --force was not given */
+  HUB_FLASH_OUTPUT_EXISTS: 409,
   /** an unexpected failure (the hub's error handler gives it to errors without a code) */
   HUB_INTERNAL: 500,
   HUB_ROLLOUT_NOT_FOUND: 404,

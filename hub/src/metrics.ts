@@ -18,6 +18,9 @@ export class HubMetrics implements AlertObserver {
   /** operator clients on `GET /api/v1/live` now */
   readonly liveClients: Gauge
   private readonly liveEnded: Counter<'reason'>
+  private readonly claims: Counter<'outcome'>
+  private readonly limitRefusals: Counter<'limit'>
+  private readonly paced: Counter
 
   constructor(connectedDevices: () => number) {
     this.devicesConnected = new Gauge({
@@ -85,6 +88,39 @@ export class HubMetrics implements AlertObserver {
       labelNames: ['reason'],
       registers: [this.registry],
     })
+    this.claims = new Counter({
+      name: 'edgefleet_claims_total',
+      help: 'Claims answered (fleet provisioning by claim token), by outcome: created (a new device), reissued (the same serial asked again: a fresh secret for its device), or the refusal code (PROVISION_TOKEN_USED_UP, PROVISION_TOKEN_EXPIRED, …)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    })
+    this.limitRefusals = new Counter({
+      name: 'edgefleet_limit_refusals_total',
+      help: 'Refusals by the hub\'s limits: payload-size (PUBLISH over maxPayloadBytes), publish-rate (a device over devicePublishRate that kept sending), connections (CONNECT over maxConnections), upload-size (model upload over maxUploadBytes)',
+      labelNames: ['limit'],
+      registers: [this.registry],
+    })
+    for (const limit of ['payload-size', 'publish-rate', 'connections', 'upload-size']) this.limitRefusals.inc({ limit }, 0)
+    this.paced = new Counter({
+      name: 'edgefleet_publishes_paced_total',
+      help: 'Device publishes over devicePublishBurst whose PUBACK was held back to devicePublishRate (slowed, not refused)',
+      registers: [this.registry],
+    })
+  }
+
+  /** A client was refused by one of the hub's limits (limits/limit-policy.ts). */
+  limitRefused(limit: string): void {
+    this.limitRefusals.inc({ limit })
+  }
+
+  /** A device's publish was held back to its publish rate (its PUBACK waited; nothing refused). */
+  publishPaced(): void {
+    this.paced.inc()
+  }
+
+  /** A claim was answered: `created`, `reissued`, or the refusal code (PROVISION_TOKEN_USED_UP, …). */
+  claimAnswered(outcome: string): void {
+    this.claims.inc({ outcome })
   }
 
   /** A live stream ended: client-closed, slow-client (cut off: it stopped reading) or server-closed. */

@@ -6,6 +6,7 @@ import { DeviceEvent, DriftSummary, Labels, Predictions, Samples, Status } from 
 import { Manifest } from './schemas/manifest.ts'
 import { ReadingPayload } from './schemas/reading.ts'
 import { AgentPageConfig } from './schemas/rest-agent-page.ts'
+import { ProvisionRequest, ProvisionResponse } from './schemas/provisioning.ts'
 import type { DeviceChannel } from './topics.ts'
 import { MAX_MANIFEST_BYTES, MAX_PAYLOAD_BYTES } from './version.ts'
 
@@ -63,6 +64,8 @@ export const validators = {
   reading: lazy(ReadingPayload, 'reading'),
   manifest: lazy(Manifest, 'manifest'),
   agentPageConfig: lazy(AgentPageConfig, "the hub's /agent/config.json"),
+  provisionRequest: lazy(ProvisionRequest, 'provision request'),
+  provisionResponse: lazy(ProvisionResponse, 'provision response'),
 } as const
 
 /** The payload type carried on each device channel. */

@@ -2,6 +2,30 @@
  * Error codes that cross the wire (deploy events, command results, REST error bodies).
  * Stable: never rename a code, only add new ones.
  */
+/** Why the hub refused a device's claim (ProvisionResponse `code`). */
+export const ProvisionRefusalCodes = [
+  /** the token's expiry has passed: ask the operator for a new token */
+  'PROVISION_TOKEN_EXPIRED',
+  /** an operator revoked the token */
+  'PROVISION_TOKEN_REVOKED',
+  /** every use of the token is spent (a device it already made may still ask again) */
+  'PROVISION_TOKEN_USED_UP',
+  /** the token is no longer known to the hub */
+  'PROVISION_TOKEN_UNKNOWN',
+  /** the serial cannot name a device */
+  'PROVISION_SERIAL_INVALID',
+  /** the device id this serial maps to belongs to a device this token did not make */
+  'PROVISION_DEVICE_EXISTS',
+  /** the device this token made for this serial has been revoked */
+  'PROVISION_DEVICE_REVOKED',
+  /** the request was not a valid ProvisionRequest */
+  'PROVISION_REQUEST_INVALID',
+  /** the hub could not store the device; try again later */
+  'PROVISION_FAILED',
+] as const
+
+export type ProvisionRefusalCode = (typeof ProvisionRefusalCodes)[number]
+
 export const ErrorCodes = [
   // payload and topic problems
   'PROTOCOL_PAYLOAD_TOO_LARGE',
@@ -33,6 +57,8 @@ export const ErrorCodes = [
   // commands
   'AGENT_COMMAND_UNKNOWN',
   'AGENT_COMMAND_FAILED',
+  // provisioning by claim
+  ...ProvisionRefusalCodes,
 ] as const
 
 export type ErrorCode = (typeof ErrorCodes)[number]

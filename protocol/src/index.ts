@@ -1,9 +1,11 @@
 export { PROTOCOL_VERSION, TOPIC_PREFIX, MAX_PAYLOAD_BYTES, MAX_MANIFEST_BYTES } from './version.ts'
-export { ErrorCodes, ProtocolError, type ErrorCode, type ValidationIssue } from './errors.ts'
+export { ErrorCodes, ProvisionRefusalCodes, ProtocolError, type ErrorCode, type ProvisionRefusalCode, type ValidationIssue } from './errors.ts'
 export {
   UPLINK_CHANNELS, DOWNLINK_CHANNELS, FLEET_SCOPE, isDeviceId, isModelName, deviceTopic, allDevicesFilter,
   parseDeviceTopic, alertTopic, alertFilters, ALERT_KINDS, parseAlertTopic, sensorTopic, sensorFilter, topicMatches,
   isValidTopicFilter, isValidTopicName,
+  CLAIM_USERNAME_PREFIX, claimUsername, parseClaimUsername, provisionTopic, parseProvisionTopic, isClaimClientId,
+  type ProvisionTopicKind,
   type UplinkChannel, type DownlinkChannel, type DeviceChannel, type DeviceTopic, type AlertTopic, type AlertTopicKind,
 } from './topics.ts'
 export {
@@ -22,4 +24,6 @@ export * from './schemas/rest-rollouts.ts'
 export * from './schemas/rest-live.ts'
 export * from './schemas/rest-retraining.ts'
 export * from './schemas/rest-agent-page.ts'
+export * from './schemas/provisioning.ts'
+export * from './schemas/rest-auth.ts'
 export { examples, alertExample, readingExamples } from './examples.ts'

@@ -12,14 +12,24 @@ export function mulberry32(seed: number): () => number {
   }
 }
 
-/** Materialises a self-test input of `size` elements. */
+/**
+ * The most elements one self-test input may have (64 MiB of float32): far above any real model input
+ * (a 640×640 RGB frame is 1.2 M), far below what would stall or kill the process that checks it. A
+ * manifest's dimensions may each be up to 2^20, so their product is checked before anything is allocated.
+ */
+export const MAX_SELF_TEST_ELEMENTS = 1 << 24
+
+/** Materialises a self-test input of `size` elements; a RangeError for a size no model input can have. */
 export function selfTestInputValues(input: SelfTestInput, size: number): Float32Array {
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_SELF_TEST_ELEMENTS) {
+    throw new RangeError(`the model input's shape has ${size} elements, more than a self-test input may have (${MAX_SELF_TEST_ELEMENTS}): check the manifest's input dimensions`)
+  }
+  if (input.kind === 'values' && input.values.length !== size) {
+    throw new RangeError(`self-test input has ${input.values.length} values but the model input needs ${size}`)
+  }
   const out = new Float32Array(size)
   switch (input.kind) {
     case 'values':
-      if (input.values.length !== size) {
-        throw new RangeError(`self-test input has ${input.values.length} values but the model input needs ${size}`)
-      }
       out.set(input.values)
       return out
     case 'constant':

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import {
-  alertFilters, alertTopic, allDevicesFilter, deviceTopic, isValidTopicFilter, isValidTopicName, parseAlertTopic,
-  parseDeviceTopic, sensorFilter, sensorTopic, topicMatches,
+  alertFilters, alertTopic, allDevicesFilter, claimUsername, deviceTopic, isClaimClientId, isDeviceId, isValidTopicFilter,
+  isValidTopicName, parseAlertTopic, parseClaimUsername, parseDeviceTopic, parseProvisionTopic, provisionTopic, sensorFilter,
+  sensorTopic, topicMatches,
 } from './topics.ts'
 
 describe('device topics', () => {
@@ -77,5 +78,25 @@ describe('MQTT topic rules', () => {
     for (const bad of ['a+/b', 'a/+b', 'a#', 'a/#/b', '', 'a\u0000']) expect(isValidTopicFilter(bad)).toBe(false)
     expect(isValidTopicName('a/b')).toBe(true)
     for (const bad of ['a/+', '#', '', 'a\u0000b']) expect(isValidTopicName(bad)).toBe(false)
+  })
+})
+
+describe('provisioning topics and claim user names', () => {
+  it('builds and parses a claim connection’s request and response topics', () => {
+    expect(provisionTopic('claim-1', 'request')).toBe('ef/v1/provision/claim-1/request')
+    expect(parseProvisionTopic(provisionTopic('claim-1', 'response'))).toEqual({ clientId: 'claim-1', kind: 'response' })
+    for (const bad of ['ef/v1/provision/+/request', 'ef/v1/provision/a/other', 'ef/v1/provision/a/request/x', 'ef/v1/dev/a/pred', 'ef/v1/provision/_x/request']) {
+      expect(parseProvisionTopic(bad), bad).toBeNull()
+    }
+    for (const bad of ['', 'a/b', '+', '#', '_claim']) expect(() => provisionTopic(bad, 'request')).toThrow(TypeError)
+    expect(isClaimClientId('claim-0b7c')).toBe(true)
+    expect(isClaimClientId('')).toBe(false)
+  })
+  it('claim user names never collide with device ids', () => {
+    expect(claimUsername('batch-7')).toBe('_claim:batch-7')
+    expect(parseClaimUsername('_claim:batch-7')).toBe('batch-7')
+    expect(isDeviceId(claimUsername('batch-7'))).toBe(false)
+    for (const other of ['batch-7', '_claim:', '_claim:a/b', '_claim:_x', 'pi-01']) expect(parseClaimUsername(other), other).toBeNull()
+    expect(() => claimUsername('a:b')).toThrow(TypeError)
   })
 })

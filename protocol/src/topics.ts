@@ -13,6 +13,8 @@ import { TOPIC_PREFIX } from './version.ts'
  *   ef/v1/dev/{deviceId}/cmd               hub → device   commands
  *   ef/v1/alerts/drift/{model}/{scope}/{kind}  hub → subscribers; scope = device id or `_fleet`
  *   ef/v1/sensors/{deviceId}/{sensor}      sensors → agent readings (device-local or hub broker)
+ *   ef/v1/provision/{clientId}/request     claiming device → hub   ProvisionRequest (fleet provisioning by claim)
+ *   ef/v1/provision/{clientId}/response    hub → claiming device   ProvisionResponse
  *
  * Alert subscriptions with standard wildcards: every alert `ef/v1/alerts/#`; drift alerts
  * `ef/v1/alerts/drift/#`; one model `ef/v1/alerts/drift/gas-sensor/#`; one device
@@ -163,4 +165,47 @@ export function isValidTopicFilter(filter: string): boolean {
 /** True when `topic` is a valid topic name for PUBLISH: non-empty, no wildcards, no NUL [MQTT-3.3.2-2]. */
 export function isValidTopicName(topic: string): boolean {
   return topic.length > 0 && topic.length <= 65535 && !/[+#\u0000]/.test(topic)
+}
+
+/** MQTT user name prefix of a connection made with a claim token: `_claim:<token name>` (device ids never start with `_`). */
+export const CLAIM_USERNAME_PREFIX = '_claim:' as const
+
+/** The two provisioning topics of one claiming connection. */
+export type ProvisionTopicKind = 'request' | 'response'
+
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+/** The MQTT user name a device uses to claim an identity with the claim token `tokenName`. */
+export function claimUsername(tokenName: string): string {
+  return `${CLAIM_USERNAME_PREFIX}${requireLevel(tokenName, TOKEN_NAME, 'claim token name')}`
+}
+
+/** The claim token name in a `_claim:<name>` user name; `null` when the user name is not a claim. */
+export function parseClaimUsername(username: string): string | null {
+  if (!username.startsWith(CLAIM_USERNAME_PREFIX)) return null
+  const name = username.slice(CLAIM_USERNAME_PREFIX.length)
+  return TOKEN_NAME.test(name) ? name : null
+}
+
+/**
+ * Topic of a claiming connection's request (device → hub) or response (hub → device). The client id
+ * is the claiming connection's own MQTT client id (one topic level, like a device id).
+ */
+export function provisionTopic(clientId: string, kind: ProvisionTopicKind): string {
+  return `${TOPIC_PREFIX}/provision/${requireLevel(clientId, DEVICE_ID, 'claim client id')}/${kind}`
+}
+
+/** True when `clientId` can be a claiming connection's client id (and so a single topic level). */
+export function isClaimClientId(clientId: string): boolean {
+  return DEVICE_ID.test(clientId)
+}
+
+/** Parses a concrete provisioning topic; `null` when it is not one. */
+export function parseProvisionTopic(topic: string): { clientId: string; kind: ProvisionTopicKind } | null {
+  const parts = topic.split('/')
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== 'provision') return null
+  const clientId = parts[3]!
+  const kind = parts[4]!
+  if (!DEVICE_ID.test(clientId) || (kind !== 'request' && kind !== 'response')) return null
+  return { clientId, kind }
 }

@@ -82,7 +82,7 @@ export async function startDashboardFleet(o: DashboardFleetOptions): Promise<Das
       if (pushed.code !== 0) throw new Error(`edgefleet model push ${pkg} failed:\n${pushed.stderr}`)
     }
     const tokenName = o.tokenName ?? 'ops'
-    const added = await runCli('hub/src/cli/main.ts', ['token', 'add', tokenName, '--data-dir', dataDir, '--json'])
+    const added = await runCli('hub/src/cli/main.ts', ['token', 'add', tokenName, '--role', 'operator', '--data-dir', dataDir, '--json'])
     if (added.code !== 0) throw new Error(`edgefleet token add failed:\n${added.stderr}`)
     const { token } = JSON.parse(added.stdout) as { token: string }
     const secrets = new Map<string, string>()

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ApiError } from './api-error.ts'
+import { ApiError, describeError } from './api-error.ts'
 import { HubApi } from './hub-api.ts'
 
 /** What the stand-in hub received, and what it answers next. */
@@ -65,6 +65,16 @@ describe('hub REST client', () => {
     expect(err).toBeInstanceOf(ApiError)
     expect((err as ApiError).code).toBe('HUB_UNAUTHORIZED')
     expect(reported.map((e) => e.message)).toEqual(['unknown or revoked operator token'])
+  })
+
+  it('keeps a viewer signed in when the hub refuses an action for its role, with the message to show', async () => {
+    const message = 'POST /api/v1/rollouts/:id/:command needs an operator or admin token; yours (wall) is viewer: create one with `edgefleet token add <name> --role operator`'
+    answer = { status: 403, body: { statusCode: 403, code: 'HUB_ROLE_INSUFFICIENT', error: 'Forbidden', message } }
+    const reported: ApiError[] = []
+    const err = (await api((e) => reported.push(e)).commandRollout('r1', 'pause').catch((e: unknown) => e)) as ApiError
+    expect([err.status, err.code, err.unauthorized]).toEqual([403, 'HUB_ROLE_INSUFFICIENT', false])
+    expect(describeError(err)).toBe(`${message} (HUB_ROLE_INSUFFICIENT)`)
+    expect(reported).toEqual([])
   })
 
   it('keeps the code of a refused rollout for the form to show', async () => {

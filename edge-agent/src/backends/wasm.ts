@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-web'
 import type { BackendOptions, InferenceBackend } from './backend.ts'
 import { runSession } from './tensor-data.ts'
+import { bundledWasmPaths } from './wasm-files.ts'
 
 let wasmConfigured = false
 
@@ -10,6 +11,8 @@ export async function createWasmBackend(model: Uint8Array, options: BackendOptio
     // the WASM runtime reads these once, when the first session initialises it
     ort.env.wasm.numThreads = options.threads ?? 1
     ort.env.logLevel = 'error'
+    const wasmPaths = bundledWasmPaths()
+    if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths
     wasmConfigured = true
   }
   const session = await ort.InferenceSession.create(model, {

@@ -12,9 +12,10 @@ export interface HubUplink {
 }
 
 /** Opens the link to the hub for `run`; `describe` says what each status message reports about the agent. */
-export async function openHubUplink(config: Readonly<RunConfig>, describe: () => StatusDetails, logger: Logger): Promise<HubUplink> {
+export async function openHubUplink(config: Readonly<RunConfig>, describe: () => StatusDetails, logger: Logger, ca?: string): Promise<HubUplink> {
   const link = await HubLink.create({
     url: config.hub!,
+    ca,
     deviceId: config.deviceId!,
     secret: config.secret!,
     stateDir: config.stateDir,

@@ -13,6 +13,9 @@ describe('loadRunConfig', () => {
   it('reports every bad setting at once, by flag name', () => {
     expect(() => loadRunConfig({ model: 'm', csv: ['a'], batchSize: 0, rate: 'fast' }, {})).toThrow(/--batch-size[\s\S]*--rate/)
   })
+  it('requires a model, from a flag or the config file', () => {
+    expect(() => loadRunConfig({ csv: ['a.csv'] }, {})).toThrow(/no model: give --model/)
+  })
   it('requires a source', () => {
     expect(() => loadRunConfig({ model: 'm' }, {})).toThrow(/no source of readings/)
   })
@@ -21,7 +24,18 @@ describe('loadRunConfig', () => {
     const file = join(dir, 'agent.json')
     writeFileSync(file, JSON.stringify({ model: 'from-file', csv: ['a.csv'], batchSize: 8, backend: 'native' }))
     const c = loadRunConfig({ config: file, batchSize: 16 }, { EDGEFLEET_BACKEND: 'wasm' })
-    expect(c).toMatchObject({ model: 'from-file', batchSize: 16, backend: 'wasm' })
+    expect(c).toMatchObject({ model: join(dir, 'from-file'), batchSize: 16, backend: 'wasm' })
+  })
+  it('resolves a config file\'s relative paths against its directory, not the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ef-config-'))
+    const file = join(dir, 'config.json')
+    writeFileSync(file, JSON.stringify({ model: './model', csv: ['a.csv', '/abs/b.csv'], stateDir: 'state', hubPublicKey: 'hub-public-key.pem', ca: 'hub-ca.pem', hub: 'mqtt://hub:1883', deviceId: 'pi-01', secret: 's' }))
+    const c = loadRunConfig({ config: file, jsonl: ['readings.jsonl'] }, {})
+    expect(c).toMatchObject({ model: join(dir, 'model'), csv: [join(dir, 'a.csv'), '/abs/b.csv'], stateDir: join(dir, 'state'), hubPublicKey: join(dir, 'hub-public-key.pem'), ca: join(dir, 'hub-ca.pem') })
+    // flags stay relative to the working directory, as on any command line
+    expect(c.jsonl).toEqual(['readings.jsonl'])
+    writeFileSync(file, JSON.stringify({ model: 'gas-sensor', stdin: true }))
+    expect(loadRunConfig({ config: file }, {}).model).toBe('gas-sensor')
   })
   it('names an unreadable config file', () => {
     expect(() => loadRunConfig({ config: '/nonexistent/agent.json' }, {})).toThrow(/cannot read config file \/nonexistent/)

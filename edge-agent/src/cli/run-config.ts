@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { DeviceId } from '@edgefleet/protocol'
 import { AgentError } from '../errors.ts'
+import { CLAIM_TOKEN_PATTERN } from '../provisioning/claim-token.ts'
 import { Sampler } from '../sampling/sampler.ts'
+import { resolveConfigFilePaths } from './config-file-paths.ts'
 import { DURATION_PATTERN, parseDuration } from './duration.ts'
 
 /** Settings of `edgefleet-agent run`. Defaults live here, documented once; flags > env > file > defaults. */
@@ -55,8 +58,15 @@ export const RunConfigSchema = Type.Object(
     deviceId: Type.Optional(DeviceId),
     /** the device's secret (MQTT password); never logged or echoed */
     secret: Type.Optional(Type.String({ minLength: 1 })),
-    /** outbox and seq directory (default `.edgefleet-agent/<deviceId>`) */
+    /** outbox and seq directory (default `.edgefleet-agent/<deviceId>`, or `.edgefleet-agent/claimed` with `claimToken`) */
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * a claim token `<name>.<secret>` (fleet provisioning): without a device id and secret, the agent
+     * claims its identity from the hub on first start and saves it in the state directory; never logged
+     */
+    claimToken: Type.Optional(Type.String({ pattern: CLAIM_TOKEN_PATTERN })),
+    /** the serial the device claims with (default /etc/machine-id, else the host name) */
+    serial: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{1,128}$' })),
     /** seconds between retained status messages */
     statusInterval: Type.Integer({ minimum: 1, maximum: 86_400 }),
     /** MQTT keepalive, seconds */
@@ -77,6 +87,8 @@ export const RunConfigSchema = Type.Object(
     driftOut: Type.Optional(Type.String({ minLength: 1 })),
     /** the hub's model-signing public key (PEM file): without it every desired state is refused */
     hubPublicKey: Type.Optional(Type.String({ minLength: 1 })),
+    /** CA certificates (PEM file) trusted for the hub's mqtts://, wss:// and https:// besides the system's */
+    ca: Type.Optional(Type.String({ minLength: 1 })),
     /** the largest model file the agent downloads, MiB */
     maxModelMb: Type.Number({ exclusiveMinimum: 0, maximum: 4096 }),
     /** keep training candidates and upload them to the hub (`samples`); needs `hub` */
@@ -151,7 +163,10 @@ export const RUN_ENV: Partial<Record<keyof RunConfig, string>> = {
   hub: 'EDGEFLEET_HUB_URL',
   deviceId: 'EDGEFLEET_DEVICE_ID',
   secret: 'EDGEFLEET_DEVICE_SECRET',
+  claimToken: 'EDGEFLEET_CLAIM_TOKEN',
+  serial: 'EDGEFLEET_SERIAL',
   hubPublicKey: 'EDGEFLEET_HUB_PUBLIC_KEY_FILE',
+  ca: 'EDGEFLEET_CA_FILE',
 }
 
 const check = Compile(RunConfigSchema)
@@ -160,6 +175,8 @@ const PATTERN_HINTS: Record<string, string> = {
   '/labelDelay': 'must be 0 or a number with a unit: 500ms, 30s, 2m, 1h, 1d',
   '/snapshotInterval': 'must be a number with a unit: 500ms, 1s, 1m',
   '/snapshotTimeout': 'must be a number with a unit: 500ms, 5s, 1m',
+  '/claimToken': 'must be <name>.<secret>, exactly as `edgefleet claim-token add` printed it',
+  '/serial': 'must be 1–128 printable ASCII characters without spaces',
 }
 
 /**
@@ -180,15 +197,16 @@ export function loadRunConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   const given = { ...file, ...fromEnv, ...stripUndefined(cliFlags) }
   const camera = (Array.isArray(given.frames) && given.frames.length > 0) || given.snapshotUrl !== undefined
   const merged: Record<string, unknown> = { ...RUN_DEFAULTS, ...(camera ? FRAME_RUN_DEFAULTS : {}), ...given }
+  if (merged.model === undefined) throw new AgentError('AGENT_USAGE', 'no model: give --model <dir|name> (or `model` in the --config file, or $EDGEFLEET_MODEL)')
   if (!check.Check(merged)) {
     const problems = [...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${PATTERN_HINTS[e.instancePath] ?? e.message}`)
     throw new AgentError('AGENT_USAGE', `invalid settings:\n${[...new Set(problems)].join('\n')}\nRun with --help for the options.`)
   }
   const config = merged as RunConfig
   checkSources(config)
-  if (config.hub && (!config.deviceId || !config.secret)) {
+  if (config.hub && (!config.deviceId || !config.secret) && !config.claimToken) {
     const missing = [!config.deviceId && '--device-id (or $EDGEFLEET_DEVICE_ID)', !config.secret && '--secret (or $EDGEFLEET_DEVICE_SECRET)'].filter(Boolean)
-    throw new AgentError('AGENT_USAGE', `--hub needs ${missing.join(' and ')}: the hub admits devices by id and secret`)
+    throw new AgentError('AGENT_USAGE', `--hub needs ${missing.join(' and ')}: the hub admits devices by id and secret (or give --claim-token to claim an identity)`)
   }
   if (config.sendLabels && !config.hub) throw new AgentError('AGENT_USAGE', '--send-labels needs --hub: labels go to the hub with the samples they belong to')
   if (config.sendLabels && !samplingEnabled(config)) {
@@ -221,11 +239,12 @@ export function samplingEnabled(config: Pick<RunConfig, 'samples' | 'sampleConfi
   return config.samples && !Sampler.disabled({ confidenceBelow: config.sampleConfidenceBelow, driftRate: config.sampleDriftRate, rate: config.sampleRate })
 }
 
+/** Reads a JSON config file; its relative paths are relative to the file's directory. */
 function readConfigFile(path: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(readFileSync(path, 'utf8'))
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the file must hold a JSON object')
-    return value as Record<string, unknown>
+    return resolveConfigFilePaths(value as Record<string, unknown>, dirname(resolve(path)))
   } catch (cause) {
     throw new AgentError('AGENT_USAGE', `cannot read config file ${path}: ${(cause as Error).message}`, { cause })
   }

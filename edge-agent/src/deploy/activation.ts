@@ -53,7 +53,7 @@ export interface ActivationContext {
   backend: BackendChoice
   threads?: number
   /** retry and progress settings of downloads (tests shorten them) */
-  download?: Pick<DownloadOptions, 'attempts' | 'backoff' | 'progressIntervalMs'>
+  download?: Pick<DownloadOptions, 'attempts' | 'backoff' | 'progressIntervalMs' | 'dispatcher'>
   now: () => number
   logger: Logger
 }

@@ -4,10 +4,11 @@ import { fsyncDir } from '../uplink/outbox-state.ts'
 /**
  * Replaces `path` with `text` atomically and durably: write a temp file beside it, fsync, rename
  * over the old one, fsync the directory. A kill or power cut leaves either the old or the new file.
+ * `mode` applies to a newly created file (e.g. 0o600 for secrets).
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string, o: { mode?: number } = {}): Promise<void> {
   const tmp = `${path}.tmp`
-  const fh = await open(tmp, 'w')
+  const fh = await open(tmp, 'w', o.mode)
   try {
     await fh.writeFile(text)
     await fh.sync()

@@ -29,6 +29,24 @@ describe('Deployer', () => {
     expect(again.store.pointer.generation).toBe(want.generation)
   })
 
+  it('does not keep a package that failed its self-test: the next generation downloads the version afresh', async () => {
+    // found by fuzzing: the signature covers the ONNX digest, not the manifest's self-test vectors, so a manifest
+    // damaged on the way passed verify-signature, was installed, failed its self-test, and stayed "installed"
+    const d = await testDevice(cleanup, { signer })
+    const damaged = gasSensorVersion('2.0.0', signer, (m) => {
+      const expected = Object.values(m.selfTest.vectors[0]!.expected)[0] as { values: number[] }
+      expected.values = expected.values.map((v) => 1 - v)
+    })
+    const first = desired(d.server.publish(damaged))
+    await d.apply(first)
+    expect(d.steps(first.generation).at(-1)).toBe('self-test failed MODEL_SELF_TEST_FAILED')
+    const second = desired(d.server.publish(v2))
+    await d.apply(second)
+    expect(d.steps(second.generation)).toContain('download succeeded')
+    expect(d.steps(second.generation).at(-1)).toBe('active succeeded')
+    expect(d.served()).toBe('gas-sensor@2.0.0')
+  })
+
   it('lets a newer generation supersede one still downloading, which reports no failure', async () => {
     const d = await testDevice(cleanup, { signer })
     let release!: () => void

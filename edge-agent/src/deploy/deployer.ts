@@ -1,5 +1,5 @@
 import type { DeployEvent, Desired, ModelTarget } from '@edgefleet/protocol'
-import { silentLogger, type Logger } from '../errors.ts'
+import { AgentError, silentLogger, type Logger } from '../errors.ts'
 import type { Uplink } from '../uplink/outbox.ts'
 import { runActivation, type ActivationContext, type StepReport } from './activation.ts'
 import { deployEventSender } from './deploy-events.ts'
@@ -20,6 +20,9 @@ export interface DesiredSource {
   on(event: 'desired', listener: (d: Desired) => void): unknown
   off(event: 'desired', listener: (d: Desired) => void): unknown
 }
+
+/** Steps after the install: a package failing one of them passed its digest and signature checks but cannot run, and is not kept. */
+const UNUSABLE_AT: ReadonlySet<string> = new Set(['load', 'self-test'])
 
 /** Thrown into a superseded or stopped activation (its abort reason). */
 class Superseded extends Error {}
@@ -134,6 +137,9 @@ export class Deployer {
     } catch (err) {
       if (err instanceof Superseded) throw err
       this.ctx.logger.debug({ err: (err as Error).message, role }, 'activation failed')
+      if (err instanceof AgentError && UNUSABLE_AT.has(err.step ?? '')) {
+        await this.ctx.store.discard(target).catch((e: Error) => this.ctx.logger.warn({ err: e.message }, 'cannot remove a model package that failed its checks'))
+      }
     }
   }
 

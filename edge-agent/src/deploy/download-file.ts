@@ -1,7 +1,9 @@
 import { open, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Dispatcher } from 'undici'
 import { AgentError } from '../errors.ts'
+import { tlsFailure } from '../uplink/hub-tls.ts'
 import { reconnectDelayMs, type BackoffOptions } from '../uplink/backoff.ts'
 import { fsyncDir } from '../uplink/outbox-state.ts'
 import { messageOf, refused, tooLarge } from './download-errors.ts'
@@ -30,6 +32,8 @@ export interface DownloadOptions {
   backoff?: BackoffOptions
   /** what is downloaded, for messages: "the ONNX file of gas-sensor@1.1.0" */
   what?: string
+  /** fetch's dispatcher: one that trusts the hub's CA (`--ca`); default the global one */
+  dispatcher?: Dispatcher | undefined
 }
 
 /** What a download did. */
@@ -93,7 +97,12 @@ export async function downloadFile(o: DownloadOptions): Promise<DownloadResult> 
   }
 
   const transfer = async (signal: AbortSignal, touch: () => void): Promise<boolean> => {
-    const res = await fetch(o.url, { headers: { ...o.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal })
+    const init = { headers: { ...o.headers, ...(have > 0 ? { range: `bytes=${have}-` } : {}) }, signal, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) }
+    const res = await fetch(o.url, init as RequestInit).catch((err: unknown) => {
+      // an untrusted certificate stays untrusted: no retries, and a message that says what to do
+      const tls = tlsFailure(err, o.url, o.dispatcher !== undefined)
+      throw tls ? new Permanent(Object.assign(tls, { step: 'download' })) : err
+    })
     touch()
     if (res.status === 416 && have > 0) {
       await res.body?.cancel()

@@ -69,4 +69,22 @@ describe('ModelStore', () => {
     await store.prune([v4])
     expect(existsSync(store.incomingDir(v4))).toBe(true)
   })
+
+  it('discards a version that failed its checks, but never one the pointer names', async () => {
+    // found by fuzzing activations: a package whose manifest was damaged in transit (its ONNX digest
+    // intact, so signed) failed its self-test, stayed installed, and the genuine package was never fetched again
+    const store = await ModelStore.open(tempDir())
+    const [v1, v2] = [ref('1.0.0'), ref('2.0.0')]
+    for (const v of [v1, v2]) {
+      incoming(store, v)
+      await store.install(v)
+    }
+    incoming(store, v2)
+    await store.update({ current: store.entry(v1, store.versionDir(v1)) })
+    await store.discard(v2)
+    expect(await store.findInstalled(v2)).toBeUndefined()
+    expect(existsSync(store.incomingDir(v2))).toBe(false)
+    await store.discard(v1)
+    expect(await store.findInstalled(v1)).toBe(store.versionDir(v1))
+  })
 })

@@ -98,6 +98,19 @@ export class ModelStore {
     }
   }
 
+  /**
+   * Removes the store's copy of `ref` (its version and incoming directories) unless the pointer names it.
+   * For a package that passed its digest and signature checks but does not load or fails its self-test:
+   * the signature covers the ONNX file's digest, not every manifest field, so the next attempt must
+   * download it afresh rather than take the unusable copy for installed.
+   */
+  async discard(ref: ServedRef): Promise<void> {
+    const key = this.key(ref)
+    if ([this.state.current, this.state.previous, this.state.shadow].some((e) => e && e.dir === key)) return
+    await rm(this.versionDir(ref), { recursive: true, force: true })
+    await rm(this.incomingDir(ref), { recursive: true, force: true })
+  }
+
   /** Changes the pointer durably (atomic replace). */
   async update(patch: Partial<Omit<StorePointer, 'format'>>): Promise<void> {
     const next: StorePointer = { ...this.state, ...patch }

@@ -4,8 +4,9 @@ import type { CsvSourceOptions } from './csv-source.ts'
 import { CSV_WORKER_CHUNK_ROWS, CSV_WORKER_CREDITS, type CsvWorkerControl, type CsvWorkerData, type CsvWorkerMessage } from './csv-worker-protocol.ts'
 import type { SourceContext, SourceRecord } from './source.ts'
 
-// the worker module sits next to this one: from source it starts through a tsx bootstrap, bundled it is .js
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.js', import.meta.url)
+// the worker module sits next to this one: from source it starts through a tsx bootstrap; bundled it is
+// .mjs, so it loads as ESM in a directory without a package.json (a flashed bundle)
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './csv-worker-dev.mjs' : './csv-worker.mjs', import.meta.url)
 
 /** Idle parse workers, reused by later jobs; unref'd so they never keep the process alive. */
 const idle: Worker[] = []

@@ -5,9 +5,26 @@ import type { Rejection, SourceContext, SourceRecord } from './source.ts'
 type Camera = typeof import('@edgefleet/models/camera')
 let camera: Promise<Camera> | undefined
 
-/** The camera module, imported on first use: sharp (libvips) loads only in agents that run a camera source. */
+/**
+ * The camera module, imported on first use: sharp (libvips) loads only in agents that run a camera
+ * source. Where sharp cannot load (a flashed bundle ships without it) this says so once, as
+ * AGENT_CAMERA_UNAVAILABLE, instead of rejecting every frame.
+ */
 function loadCamera(): Promise<Camera> {
-  return (camera ??= import('@edgefleet/models/camera'))
+  camera ??= import('@edgefleet/models/camera').then(async (module) => {
+    try {
+      await module.loadSharp()
+    } catch (cause) {
+      camera = undefined
+      throw new AgentError(
+        'AGENT_CAMERA_UNAVAILABLE',
+        `camera sources need sharp: ${(cause as Error).message}. Install it where the agent runs (\`npm install sharp@0.35\` in the agent's directory), or serve a tabular model`,
+        { cause },
+      )
+    }
+    return module
+  })
+  return camera
 }
 
 /** A frame record's `values` until the image model fills in its drift features. */

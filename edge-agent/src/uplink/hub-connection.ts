@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt'
 import { AgentError, type Logger } from '../errors.ts'
 import { reconnectDelayMs, type BackoffOptions } from './backoff.ts'
+import { tlsFailure } from './hub-tls.ts'
 
 /** Options of {@link HubConnection}. */
 export interface HubConnectionOptions {
@@ -11,6 +12,8 @@ export interface HubConnectionOptions {
   reconnect: BackoffOptions
   /** the last will, built afresh for every connection attempt */
   will: () => { topic: string; payload: string }
+  /** CA certificates (PEM) trusted for mqtts:// and wss:// besides the system's (`--ca`) */
+  ca?: string | undefined
   logger: Logger
 }
 
@@ -85,6 +88,8 @@ export class HubConnection {
       connectTimeout: CONNECT_TIMEOUT_MS,
       resubscribe: false,
       will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
+      // mqtt.js hands `ca` to the TLS socket (mqtts) and to the WebSocket client (wss)
+      ...(this.o.ca !== undefined ? { ca: this.o.ca } : {}),
     })
     this.client = client
     let connectedAt: number | undefined
@@ -121,8 +126,11 @@ export class HubConnection {
     const code = (err as { code?: unknown }).code
     // CONNACK return codes [MQTT-3.2.2.3]: 1 protocol version, 2 identifier rejected, 4 bad user name or password, 5 not authorized
     if (code === 2 || code === 4 || code === 5) {
-      return this.fail(new AgentError('AGENT_HUB_AUTH_FAILED', `the hub at ${this.o.url} refused device ${this.o.deviceId}: ${err.message}. Check --device-id and --secret (or $EDGEFLEET_DEVICE_SECRET) against the device's registration on the hub.`, { cause: err }))
+      return this.fail(new AgentError('AGENT_HUB_AUTH_FAILED', `the hub at ${this.o.url} refused device ${this.o.deviceId}: ${err.message}. Check --device-id and --secret (or $EDGEFLEET_DEVICE_SECRET) against the device's registration on the hub; a device that was revoked, or whose secret was rotated, is refused until it is given new credentials.`, { cause: err }))
     }
+    // a certificate the agent does not accept stays unaccepted: stop and say what to do, not retry in silence
+    const tls = tlsFailure(err, this.o.url, this.o.ca !== undefined)
+    if (tls) return this.fail(tls)
     if (code === 1) {
       return this.fail(new AgentError('AGENT_HUB_REFUSED', `the hub at ${this.o.url} refused the connection: ${err.message}. Check that --hub points at an edgefleet hub (MQTT 3.1.1).`, { cause: err }))
     }

@@ -32,6 +32,8 @@ export interface HubLinkOptions {
   drainTimeoutMs?: number
   /** reconnect schedule (see backoff.ts) */
   reconnect?: BackoffOptions
+  /** CA certificates (PEM text) trusted for mqtts:// and wss:// besides the system's (`--ca`) */
+  ca?: string | undefined
   /** what each status message says about the agent: model, backend, counters */
   describe?: () => StatusDetails
   logger?: Logger
@@ -90,7 +92,7 @@ export class HubLink extends EventEmitter<HubLinkEvents> implements Uplink {
     this.logger = o.logger ?? silentLogger
     this.sender = new OutboxSender(outbox, o.maxInflight ?? 64)
     this.connection = new HubConnection(
-      { url: o.url, deviceId: o.deviceId, secret: o.secret, keepaliveS: this.keepaliveS, reconnect: o.reconnect ?? {}, logger: this.logger, will: () => ({ topic: this.topic('status'), payload: encodeChannel('status', offlineStatus(o.deviceId, 'lwt')) }) },
+      { url: o.url, deviceId: o.deviceId, secret: o.secret, ca: o.ca, keepaliveS: this.keepaliveS, reconnect: o.reconnect ?? {}, logger: this.logger, will: () => ({ topic: this.topic('status'), payload: encodeChannel('status', offlineStatus(o.deviceId, 'lwt')) }) },
       { onUp: (c) => this.handleUp(c), onDown: () => this.handleDown(), onMessage: (t, p) => this.handleDownlink(t, p), onFatal: (e) => this.handleFatal(e) },
     )
   }

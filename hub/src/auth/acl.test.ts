@@ -1,5 +1,5 @@
 import {
-  alertFilters, alertTopic, allDevicesFilter, deviceTopic, DOWNLINK_CHANNELS, sensorFilter, sensorTopic, UPLINK_CHANNELS,
+  alertFilters, alertTopic, allDevicesFilter, deviceTopic, DOWNLINK_CHANNELS, provisionTopic, sensorFilter, sensorTopic, UPLINK_CHANNELS,
 } from '@edgefleet/protocol'
 import { describe, expect, it } from 'vitest'
 import { canPublish, canSubscribe, type Principal } from './acl.ts'
@@ -117,5 +117,48 @@ describe('broker ACL', () => {
     expect(canSubscribe({ kind: 'subscriber', name: 's' }, 'ef/#')).toEqual({
       allow: false, reason: 'alert subscribers may subscribe only to filters within ef/v1/alerts/',
     })
+  })
+})
+
+describe('broker ACL: claim connections (fleet provisioning)', () => {
+  const claim: Principal = { kind: 'claim', token: 'batch-7', clientId: 'claim-1' }
+  const others = [...PRINCIPALS.filter(([, p]) => p.kind !== 'hub'), ['another claim', { kind: 'claim', token: 'batch-7', clientId: 'claim-2' }] as const]
+  const ownRequest = provisionTopic('claim-1', 'request')
+  const ownResponse = provisionTopic('claim-1', 'response')
+
+  it('publishes only its own request and subscribes only to its own response', () => {
+    expect(canPublish(claim, ownRequest)).toEqual({ allow: true })
+    expect(canSubscribe(claim, ownResponse)).toEqual({ allow: true })
+    expect(canPublish(claim, ownResponse).allow).toBe(false)
+    expect(canSubscribe(claim, ownRequest).allow).toBe(false)
+  })
+
+  it('can do nothing else: no device, alert or other claim topic, no wildcard', () => {
+    const elsewhere = [
+      ...[...UPLINK_CHANNELS, ...DOWNLINK_CHANNELS].map((c) => deviceTopic(A, c)),
+      deviceTopic('claim-1', 'pred'), driftA, driftFleet, sensorTopic(A, 'all'),
+      provisionTopic('claim-2', 'request'), provisionTopic('claim-2', 'response'), '$SYS/x', 'home/kitchen/temp',
+    ]
+    for (const topic of elsewhere) {
+      expect(canPublish(claim, topic).allow, `publish ${topic}`).toBe(false)
+      expect(canSubscribe(claim, topic).allow, `subscribe ${topic}`).toBe(false)
+    }
+    for (const filter of ['#', 'ef/v1/provision/+/response', 'ef/v1/provision/claim-1/+', 'ef/v1/provision/#', alertFilters.all()]) {
+      expect(canSubscribe(claim, filter).allow, filter).toBe(false)
+    }
+    expect(canPublish(claim, ownRequest.replace('request', 'unknown')).allow).toBe(false)
+  })
+
+  it('nobody but the hub and the claim itself uses a claim connection’s topics', () => {
+    for (const [who, p] of others) {
+      expect(canPublish(p, ownRequest).allow, `${who} publish`).toBe(false)
+      expect(canSubscribe(p, ownResponse).allow, `${who} subscribe`).toBe(false)
+    }
+    expect(canPublish({ kind: 'hub' }, ownResponse).allow).toBe(true)
+  })
+
+  it('says why', () => {
+    expect(canPublish(claim, deviceTopic(A, 'pred'))).toEqual({ allow: false, reason: 'a claim connection may publish only its own provisioning request' })
+    expect(canSubscribe(claim, 'ef/v1/provision/+/response')).toEqual({ allow: false, reason: 'a claim connection may subscribe only to its own provisioning response' })
   })
 })

@@ -1,4 +1,4 @@
-import { alertFilters, isValidTopicFilter, isValidTopicName, parseDeviceTopic } from '@edgefleet/protocol'
+import { alertFilters, isValidTopicFilter, isValidTopicName, parseDeviceTopic, parseProvisionTopic } from '@edgefleet/protocol'
 
 /**
  * Broker authorisation policy (protocol v1), pure: the aedes `authorizePublish`/`authorizeSubscribe`
@@ -6,8 +6,15 @@ import { alertFilters, isValidTopicFilter, isValidTopicName, parseDeviceTopic } 
  * the hub may do anything a valid MQTT client may.
  */
 
-/** Who is asking: an authenticated device, an alert subscriber, or the hub's own client. */
-export type Principal = { kind: 'device'; id: string } | { kind: 'subscriber'; name: string } | { kind: 'hub' }
+/**
+ * Who is asking: an authenticated device, an alert subscriber, the hub's own client, or a device
+ * claiming its identity with a claim token (it may only ask and hear the answer, on its client id's topics).
+ */
+export type Principal =
+  | { kind: 'device'; id: string }
+  | { kind: 'subscriber'; name: string }
+  | { kind: 'hub' }
+  | { kind: 'claim'; token: string; clientId: string }
 
 /** The answer; a refusal says why in one short sentence (for logs, never sent to the client). */
 export type Decision = { allow: true } | { allow: false; reason: string }
@@ -28,6 +35,11 @@ export function canPublish(p: Principal, topic: string): Decision {
       return ALLOW
     case 'subscriber':
       return deny('alert subscribers may not publish')
+    case 'claim': {
+      const parsed = parseProvisionTopic(topic)
+      if (parsed?.kind !== 'request' || parsed.clientId !== p.clientId) return deny('a claim connection may publish only its own provisioning request')
+      return ALLOW
+    }
     case 'device': {
       const parsed = parseDeviceTopic(topic)
       if (parsed === null) return deny('devices may publish only to their own uplink topics')
@@ -49,6 +61,11 @@ export function canSubscribe(p: Principal, filter: string): Decision {
       // a literal `ef/v1/alerts/` prefix pins the first three levels, so no other subtree can match
       if (filter.startsWith(ALERT_SUBTREE) && filter.length > ALERT_SUBTREE.length) return ALLOW
       return deny(`alert subscribers may subscribe only to filters within ${ALERT_SUBTREE}`)
+    case 'claim': {
+      const parsed = isValidTopicName(filter) ? parseProvisionTopic(filter) : null
+      if (parsed?.kind !== 'response' || parsed.clientId !== p.clientId) return deny('a claim connection may subscribe only to its own provisioning response')
+      return ALLOW
+    }
     case 'device': {
       if (!isValidTopicName(filter)) return deny('devices subscribe to exact topics, without wildcards')
       const parsed = parseDeviceTopic(filter)

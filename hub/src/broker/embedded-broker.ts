@@ -1,13 +1,18 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes'
-import { parseDeviceTopic } from '@edgefleet/protocol'
+import { isClaimClientId, parseClaimUsername, parseDeviceTopic } from '@edgefleet/protocol'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { canPublish, canSubscribe, type Principal } from '../auth/acl.ts'
 import { HubError } from '../errors.ts'
 import type { Ingest } from '../ingest/ingest.ts'
+import type { ClaimHandler } from '../provisioning/claim-handler.ts'
 import type { RegistryStore } from '../registry/registry-store.ts'
+import type { ServerTls } from '../tls/server-tls.ts'
 import type { HubBroker } from './broker.ts'
+import { BrokerLimitGate, DEFAULT_BROKER_LIMITS, type BrokerLimits, type LimitObserver } from './broker-limits.ts'
 
 export interface EmbeddedBrokerOptions {
   host: string
@@ -18,6 +23,14 @@ export interface EmbeddedBrokerOptions {
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void }
   /** a device connected (true) or went away (false) */
   onPresence?: (deviceId: string, online: boolean) => void
+  /** serve mqtts on mqttPort and wss on wsPort with this certificate */
+  tls?: ServerTls | undefined
+  /** payload size, publish rate and connection limits (default DEFAULT_BROKER_LIMITS) */
+  limits?: BrokerLimits | undefined
+  /** told of every refusal by a limit (it is logged here) and every paced publish */
+  onLimit?: LimitObserver | undefined
+  /** answers claim connections' provisioning requests; without it `_claim:` logins are refused */
+  claims?: Pick<ClaimHandler, 'handle'>
 }
 
 const principals = new WeakMap<Client, Principal>()
@@ -33,8 +46,19 @@ export class EmbeddedBroker implements HubBroker {
   private http: HttpServer | undefined
   private wss: WebSocketServer | undefined
   private readonly connected = new Map<string, Client>()
+  private readonly gate: BrokerLimitGate
+  /** CONNECTs being authenticated now: counted with the connected clients against maxConnections */
+  private authenticating = 0
 
-  private constructor(private readonly aedes: Aedes, private readonly o: EmbeddedBrokerOptions) {}
+  private constructor(private readonly aedes: Aedes, private readonly o: EmbeddedBrokerOptions) {
+    this.gate = new BrokerLimitGate(o.limits ?? DEFAULT_BROKER_LIMITS, {
+      refused: (limit, reason, who) => {
+        o.logger.warn({ limit, ...who }, `refused by a limit: ${reason}`)
+        o.onLimit?.refused(limit, reason, who)
+      },
+      paced: (deviceId, waitMs) => o.onLimit?.paced?.(deviceId, waitMs),
+    })
+  }
 
   static async create(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
     const aedes = await Aedes.createBroker({ id: 'edgefleet-hub' })
@@ -46,7 +70,12 @@ export class EmbeddedBroker implements HubBroker {
   private installHooks(): void {
     const { aedes, o } = this
     aedes.authenticate = (client, username, password, done) => {
-      void this.authenticate(client, username, password).then(
+      // here rather than in preConnect, which can only drop the socket: this answers CONNACK 3 [MQTT-3.2.2.3]
+      if (!this.gate.admitConnect(aedes.connectedClients + this.authenticating, client.id).allow) {
+        return done(Object.assign(new Error('server unavailable: connection limit reached'), { returnCode: 3 }) as never, false)
+      }
+      this.authenticating++
+      void this.authenticate(client, username, password).finally(() => void this.authenticating--).then(
         (principal) => {
           if (!principal) {
             const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 })
@@ -58,13 +87,17 @@ export class EmbeddedBroker implements HubBroker {
         (err: Error) => done(Object.assign(err, { returnCode: 3 }) as never, false),
       )
     }
-    aedes.authorizePublish = (client, packet, done) => {
+    const authorizePublish: Aedes['authorizePublish'] = (client, packet, done) => {
       const principal = client ? principals.get(client) : { kind: 'hub' as const }
       if (!principal) return done(new Error('not authenticated'))
       const decision = canPublish(principal, packet.topic)
       if (!decision.allow) {
         o.logger.warn({ client: client?.id, topic: packet.topic }, `publish refused: ${decision.reason}`)
         return done(new Error(decision.reason))
+      }
+      if (principal.kind === 'claim') {
+        // the policy let only the connection's own request through; the answer goes out before the PUBACK
+        return void this.o.claims?.handle({ tokenName: principal.token, clientId: principal.clientId }, packet.payload as Buffer).then(() => done(null), () => done(null))
       }
       const target = principal.kind === 'device' ? parseDeviceTopic(packet.topic) : null
       if (!target || target.direction !== 'uplink') return done(null)
@@ -76,6 +109,14 @@ export class EmbeddedBroker implements HubBroker {
           done(err)
         },
       )
+    }
+    // the limits come first: payload size for everyone, publish rate per device (paced, then refused). A
+    // refusal closes an MQTT 3.1.1 connection; nothing was acknowledged, so a device resends from its outbox
+    aedes.authorizePublish = (client, packet, done) => {
+      const principal = client ? principals.get(client) : undefined
+      if (!principal) return authorizePublish(client, packet, done)
+      const limited = this.gate.admitPublish(principal, client?.id, packet.payload.length, () => authorizePublish(client, packet, done))
+      if (!limited.allow) done(new Error(limited.reason))
     }
     aedes.authorizeSubscribe = (client, sub: Subscription, done) => {
       const principal = client ? principals.get(client) : undefined
@@ -98,32 +139,49 @@ export class EmbeddedBroker implements HubBroker {
     aedes.on('clientDisconnect', (client) => {
       const p = principals.get(client)
       if (p?.kind !== 'device' || this.connected.get(p.id) !== client) return
+      this.gate.released(p.id)
       this.connected.delete(p.id)
       o.onPresence?.(p.id, false)
     })
   }
 
-  /** Devices log in with id + secret and clientId = id; subscribers with their name + secret. */
+  /**
+   * Devices log in with id + secret and clientId = id (a revoked device is refused: verifyDeviceSecret
+   * is false for it); subscribers with their name + secret; devices claiming an identity with
+   * `_claim:<token name>` + the token's secret and a client id of their choosing.
+   */
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Principal | null> {
     if (!username || !password) return null
     const secret = password.toString('utf8')
+    const claimToken = parseClaimUsername(username)
+    if (claimToken !== null) {
+      if (!this.o.claims || !isClaimClientId(client.id)) return null
+      // a client id takes over the session of the same id: a claim must not knock a device off
+      if (await this.o.registry.getDevice(client.id)) return null
+      return (await this.o.registry.verifyClaimToken(claimToken, secret)) ? { kind: 'claim', token: claimToken, clientId: client.id } : null
+    }
     const device = await this.o.registry.getDevice(username)
     if (device) {
       if (client.id !== username) return null
+      if (device.revokedAt !== null) {
+        this.o.logger.warn({ deviceId: username }, 'connection refused: the device is revoked')
+        return null
+      }
       return (await this.o.registry.verifyDeviceSecret(username, secret)) ? { kind: 'device', id: username } : null
     }
     return (await this.o.registry.verifyCredential('subscriber', username, secret)) ? { kind: 'subscriber', name: username } : null
   }
 
   async start(): Promise<{ mqttPort: number | null; wsPort: number | null }> {
-    const { host, mqttPort, wsPort } = this.o
-    this.tcp = createNetServer(this.aedes.handle)
+    const { host, mqttPort, wsPort, tls } = this.o
+    // with TLS the same ports take mqtts and wss only: a plain client fails its handshake
+    this.tcp = tls ? createTlsServer(tls, this.aedes.handle) : createNetServer(this.aedes.handle)
     const mqtt = await listen(this.tcp, host, mqttPort, '--mqtt-port')
-    this.http = createHttpServer()
+    this.http = tls ? createHttpsServer(tls) : createHttpServer()
     this.wss = new WebSocketServer({ server: this.http, path: '/mqtt' })
     this.wss.on('connection', (socket, req) => this.aedes.handle(createWebSocketStream(socket) as never, req as never))
     const ws = await listen(this.http, host, wsPort, '--ws-port')
-    this.o.logger.info({ mqtt, ws }, 'embedded MQTT broker listening')
+    this.o.logger.info({ mqtt, ws, tls: tls !== undefined }, 'embedded MQTT broker listening')
     return { mqttPort: mqtt, wsPort: ws }
   }
 
@@ -142,6 +200,7 @@ export class EmbeddedBroker implements HubBroker {
 
   async close(): Promise<void> {
     for (const client of this.connected.values()) client.close()
+    this.gate.close()
     this.wss?.close()
     await Promise.all([closeServer(this.tcp), closeServer(this.http)])
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()))

@@ -21,6 +21,8 @@ export interface ExternalBrokerOptions {
   /** only registered devices' messages are ingested, as only they can log in to the embedded broker */
   registry: Pick<RegistryStore, 'getDevice'>
   logger: { info(o: object, m: string): void; warn(o: object, m: string): void; error(o: object, m: string): void }
+  /** with mqtts:// or wss://: trust this CA certificate (PEM text) for the broker, besides the system's */
+  ca?: string | undefined
   /** how long start() waits for the broker before it fails (default 10 s) */
   connectTimeoutMs?: number
   /** first and longest delay between reconnect attempts (default 1 s and 30 s) */
@@ -107,6 +109,7 @@ export class ExternalBroker implements HubBroker {
       }),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.ca !== undefined ? { ca: o.ca } : {}),
     }
     const client = mqtt.connect(o.url, options)
     this.client = client
@@ -167,11 +170,13 @@ export class ExternalBroker implements HubBroker {
     await within(Promise.allSettled([...this.inflight]), CLOSE_TIMEOUT_MS, async () => {})
   }
 
-  /** The broker admits whoever it knows; a device removed from the registry (or never added) is refused here. */
+  /** The broker admits whoever it knows; a device removed from the registry (or never added), or revoked, is refused here. */
   private async ingestKnown(...[deviceId, channel, payload]: Parameters<Ingest['handle']>): ReturnType<Ingest['handle']> {
-    if (!(await this.o.registry.getDevice(deviceId))) {
+    const device = await this.o.registry.getDevice(deviceId)
+    if (!device) {
       throw new HubError('HUB_DEVICE_NOT_FOUND', `device ${JSON.stringify(deviceId)} is not registered at the hub`)
     }
+    if (device.revokedAt !== null) throw new HubError('HUB_FORBIDDEN', `device ${JSON.stringify(deviceId)} is revoked: revoke it at the broker too`)
     return this.o.ingest.handle(deviceId, channel, payload)
   }
 

@@ -1,5 +1,5 @@
-import type { Command } from 'commander'
-import { alertFilters } from '@edgefleet/protocol'
+import { Option, type Command } from 'commander'
+import { alertFilters, OPERATOR_ROLES, type OperatorRole } from '@edgefleet/protocol'
 import { formatOperatorToken } from '../auth/operator-token.ts'
 import { HubError } from '../errors.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
@@ -17,11 +17,19 @@ interface CredentialCommandSpec {
   description: string
   /** extra help after `add --help` */
   addHelp: string
-  /** what to print once, for a new credential */
-  printAdded(name: string, secret: string): void
+  /** what to print once, for a new credential (with its role, for an operator token) */
+  printAdded(name: string, secret: string, role?: OperatorRole): void
   /** extra JSON fields for `add --json` */
   jsonExtra(name: string, secret: string): Record<string, string>
 }
+
+/**
+ * The role `edgefleet token add` gives when `--role` is left out: the least privilege. A new token can read
+ * everything (fleet, drift, alerts, the dashboard) and change nothing until someone asks for more on purpose;
+ * a forgotten or leaked token then cannot deploy a model or revoke a device. Tokens made before roles
+ * existed were upgraded to admin, so nobody loses access.
+ */
+export const DEFAULT_TOKEN_ROLE: OperatorRole = 'viewer'
 
 const SUBSCRIBER: CredentialCommandSpec = {
   kind: 'subscriber',
@@ -45,10 +53,14 @@ const OPERATOR: CredentialCommandSpec = {
   noun: 'operator token',
   aNoun: 'an operator token',
   description: 'operator API tokens, sent as `Authorization: Bearer <name>.<secret>`',
-  addHelp: '\nThe token is printed once as <name>.<secret>; send it on every API request as\n  Authorization: Bearer <name>.<secret>',
-  printAdded(name, secret) {
-    print(`token ${name} added; send it as \`Authorization: Bearer <token>\``)
+  addHelp: '\nThe token is printed once as <name>.<secret>; send it on every API request as\n  Authorization: Bearer <name>.<secret>\n' +
+    'Roles: viewer reads everything (every GET, the live stream, the dashboard); operator also changes the\n' +
+    'fleet\'s models and rollouts (uploads, rollouts, deployments, acknowledgements, labels, snapshots,\n' +
+    'retraining); admin also manages devices and credentials (revoke, rotate secrets).',
+  printAdded(name, secret, role) {
+    print(`token ${name} added with role ${role}; send it as \`Authorization: Bearer <token>\``)
     printSecret('token', formatOperatorToken(name, secret))
+    if (role === 'viewer') print('A viewer token reads only; to change models and rollouts add one with `edgefleet token add <name> --role operator`.')
   },
   jsonExtra: (name, secret) => ({ token: formatOperatorToken(name, secret) }),
 }
@@ -60,27 +72,33 @@ export function registerCredentialCommands(program: Command): void {
 
 function registerKind(program: Command, spec: CredentialCommandSpec): void {
   const group = program.command(spec.command).description(spec.description)
-  group
+  const add = group
     .command('add <name>')
     .description(`add ${spec.aNoun} and print its secret once`)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
     .option('--json', 'print {kind, name, secret, …} as JSON')
     .addHelpText('after', spec.addHelp)
-    .action(async (name: string, o: { dataDir: string; json?: boolean }) => {
-      const { secret } = await withRegistry(o.dataDir, (r) => r.addCredential(spec.kind, name))
-      if (o.json) return print(JSON.stringify({ kind: spec.kind, name, secret, ...spec.jsonExtra(name, secret) }, null, 2))
-      spec.printAdded(name, secret)
-    })
+  if (spec.kind === 'operator') {
+    add.addOption(new Option('--role <role>', 'what the token may do: viewer ⊂ operator ⊂ admin').choices(OPERATOR_ROLES).default(DEFAULT_TOKEN_ROLE))
+  }
+  add.action(async (name: string, o: { dataDir: string; json?: boolean; role?: OperatorRole }) => {
+    const role = spec.kind === 'operator' ? (o.role ?? DEFAULT_TOKEN_ROLE) : undefined
+    const { secret } = await withRegistry(o.dataDir, (r) => (role ? r.addCredential('operator', name, role) : r.addCredential('subscriber', name)))
+    if (o.json) return print(JSON.stringify({ kind: spec.kind, name, ...(role ? { role } : {}), secret, ...spec.jsonExtra(name, secret) }, null, 2))
+    spec.printAdded(name, secret, role)
+  })
   group
     .command('list')
-    .description(`list ${spec.noun}s (names and when they were added; secrets are never shown)`)
+    .description(`list ${spec.noun}s (names${spec.kind === 'operator' ? ', roles' : ''} and when they were added; secrets are never shown)`)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
     .option('--json', 'print the list as JSON')
     .action(async (o: { dataDir: string; json?: boolean }) => {
       const list = await withRegistry(o.dataDir, (r) => r.listCredentials(spec.kind))
       if (o.json) return print(JSON.stringify(list, null, 2))
       if (list.length === 0) return print(`no ${spec.noun}s; add one with \`edgefleet ${spec.command} add <name>\``)
-      process.stdout.write(formatTable(['NAME', 'ADDED'], list.map((c) => [c.name, new Date(c.createdAt).toISOString()])))
+      const added = (c: { createdAt: number }) => new Date(c.createdAt).toISOString()
+      if (spec.kind === 'operator') process.stdout.write(formatTable(['NAME', 'ROLE', 'ADDED'], list.map((c) => [c.name, c.role ?? '', added(c)])))
+      else process.stdout.write(formatTable(['NAME', 'ADDED'], list.map((c) => [c.name, added(c)])))
     })
   group
     .command('remove <name>')

@@ -102,7 +102,7 @@ export function registerDatasetCommands(program: Command): void {
 function options(c: Command): Command {
   return c
     .option('--hub <url>', `work through a running hub's REST API, e.g. ${DEFAULT_HUB_API}, instead of a local data directory`)
-    .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name>\``)
+    .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name> --role operator\``)
     .option('--data-dir <dir>', 'hub data directory (without --hub)', DEFAULT_HUB_DATA_DIR)
     .option('--json', 'print the result as JSON')
 }

@@ -96,11 +96,14 @@ export async function runDemo(config: Readonly<HubConfig>, o: DemoOptions): Prom
   }
 }
 
-/** A credential of the demo's with a new secret: `<name>.<secret>` for operators. */
+/**
+ * A credential of the demo's with a new secret: `<name>.<secret>` for operators. The demo's token is admin:
+ * whoever runs the demo owns the hub, and its dashboard should offer everything (devices included).
+ */
 async function freshCredential(hub: RunningHub, kind: 'operator' | 'subscriber', name: string): Promise<string> {
   await hub.app.registry.removeCredential(kind, name)
-  const { secret } = await hub.app.registry.addCredential(kind, name)
-  return kind === 'operator' ? `${name}.${secret}` : secret
+  if (kind === 'subscriber') return (await hub.app.registry.addCredential(kind, name)).secret
+  return `${name}.${(await hub.app.registry.addCredential(kind, name, 'admin')).secret}`
 }
 
 /** One progress line (each device: presence, predictions, drift state), then any alert not shown before. */

@@ -6,13 +6,14 @@ import { SigningKeys } from '../signing/signing-keys.ts'
 import { SqliteRegistry } from '../registry/sqlite-registry.ts'
 import { UsageError } from './model-commands.ts'
 import { LINK_OPTION_HELP, agentPageUrl, provisioningLink } from './provisioning-link.ts'
+import { HUB_FLAG_HELP, registerDeviceRevokeCommand, rotateThroughHub, TOKEN_FLAG_HELP } from './device-api-commands.ts'
 
 const TAG_KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 const MAX_TAG_VALUE = 256
 
 /** `edgefleet device …`: register devices, list them, remove them, rotate their secrets. */
 export function registerDeviceCommands(program: Command): void {
-  const device = program.command('device').description('devices: register them (each gets a secret shown once), list, remove, rotate secrets')
+  const device = program.command('device').description('devices: register them (each gets a secret shown once), list, revoke, remove, rotate secrets')
   device
     .command('add <id>')
     .description('register a device and print its secret once (MQTT username = id, password = secret)')
@@ -62,14 +63,18 @@ export function registerDeviceCommands(program: Command): void {
       if (!removed) throw notFound(id, o.dataDir)
       print(`device ${id} removed`)
     })
+  registerDeviceRevokeCommand(device)
   device
     .command('rotate-secret <id>')
-    .description('give a device a new secret (printed once); the old one stops working')
+    .description('give a device a new secret (printed once); the old one stops working (with --hub/--token: through the running hub, which also drops a connection made with the old one)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--hub <url>', `${HUB_FLAG_HELP}; with --hub or --token the running hub rotates the secret and disconnects the device at once`)
+    .option('--token <name.secret>', TOKEN_FLAG_HELP)
     .option('--link <hub-url>', LINK_OPTION_HELP)
     .option('--json', 'print {id, secret, link?} as JSON')
     .addHelpText('after', LINK_HELP)
-    .action(async (id: string, o: { dataDir: string; link?: string; json?: boolean }) => {
+    .action(async (id: string, o: { dataDir: string; hub?: string; token?: string; link?: string; json?: boolean }) => {
+      if (o.hub !== undefined || o.token !== undefined) return rotateThroughHub(id, o)
       if (o.link !== undefined) agentPageUrl(o.link)
       const secret = await withRegistry(o.dataDir, (r) => r.rotateDeviceSecret(id))
       const link = o.link === undefined ? undefined : provisioningLink(o.link, { deviceId: id, secret, publicKeyPem: (await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)).publicKeyPem })
@@ -120,19 +125,20 @@ function deviceRow(d: DeviceRecord): string[] {
   return [
     d.id,
     formatTags(d.tags),
-    d.online ? 'yes' : 'no',
+    d.revokedAt !== null ? 'revoked' : d.online ? 'yes' : 'no',
     d.lastSeen === null ? 'never' : `${new Date(d.lastSeen).toISOString().slice(0, 19).replace('T', ' ')}Z`,
     d.model ? `${d.model.name}@${d.model.version}` : '-',
     d.agentVersion ?? '-',
   ]
 }
 
-function formatTags(tags: Record<string, string>): string {
+export function formatTags(tags: Record<string, string>): string {
   const pairs = Object.entries(tags).map(([k, v]) => `${k}=${v}`)
   return pairs.length > 0 ? pairs.join(',') : '-'
 }
 
-function parseTags(specs: readonly string[]): Record<string, string> {
+/** `--tag k=v` flags into a tag object; a UsageError naming the bad flag. */
+export function parseTags(specs: readonly string[]): Record<string, string> {
   const tags: Record<string, string> = {}
   for (const spec of specs) {
     const eq = spec.indexOf('=')
@@ -147,7 +153,8 @@ function parseTags(specs: readonly string[]): Record<string, string> {
   return tags
 }
 
-function collect(value: string, previous: string[]): string[] {
+/** commander collector for repeatable flags */
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 

@@ -58,15 +58,27 @@ export function refusal(status: number, body: string): HubError {
     // not the hub's error shape: a proxy's page, say
   }
   const message = typeof answer.message === 'string' ? answer.message : `the hub answered HTTP ${status}: ${body.slice(0, 300)}`
-  return new HubError(isHubErrorCode(answer.code) ? answer.code : 'HUB_INTERNAL', message)
+  const code = isHubErrorCode(answer.code) ? answer.code : 'HUB_INTERNAL'
+  // the hub names the role needed and the token's; on the command line, also say where the token goes
+  const next = code === 'HUB_ROLE_INSUFFICIENT' ? `, then pass it with --token or env ${TOKEN_ENV}` : ''
+  return new HubError(code, `${message}${next}`)
 }
 
 function isHubErrorCode(code: unknown): code is HubErrorCode {
   return typeof code === 'string' && Object.hasOwn(HubErrorCodes, code)
 }
 
-/** A connection failure as HUB_UNREACHABLE, saying what to check. */
+/** Certificate errors of a TLS handshake: the hub is reachable, but its certificate is not accepted. */
+const CERTIFICATE_ERRORS = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_UNTRUSTED|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|ERR_TLS_CERT_ALTNAME_INVALID)$/
+
+/** A connection failure as HUB_UNREACHABLE (or HUB_TLS_UNTRUSTED), saying what to check. */
 export function unreachable(url: URL, err: NodeJS.ErrnoException): HubError {
+  if (typeof err.code === 'string' && CERTIFICATE_ERRORS.test(err.code)) {
+    const fix = err.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? `use a host name the hub's certificate carries in --hub (or $${HUB_API_ENV})`
+      : `trust the hub's CA: NODE_EXTRA_CA_CERTS=/path/to/ca.crt edgefleet …`
+    return new HubError('HUB_TLS_UNTRUSTED', `the hub at ${url.origin} presented a certificate this machine does not accept (${err.code}): ${fix}`, { cause: err })
+  }
   const closed = err.code === 'ECONNRESET' || err.code === 'EPIPE'
   return new HubError(
     'HUB_UNREACHABLE',

@@ -21,7 +21,15 @@ export function hubServerOptions(command: Command): Command {
     .option('--model-dirs <dirs>', 'model package directories whose reference statistics the drift engine uses, comma-separated (env EDGEFLEET_MODEL_DIRS); the shipped packages are always searched')
     .option('--drift-fleet-seconds <s>', `judge each model version's fleet-wide drift window this often (default ${d.driftFleetSeconds}); per-model drift policies go in the config file's "drift" key (docs/DRIFT.md)`)
     .option('--public-url <url>', 'the URL devices reach this REST API at, for model downloads (env EDGEFLEET_HUB_PUBLIC_URL; default http://<host>:<http port>)')
-    .option('--max-upload-bytes <n>', `largest model package POST /api/v1/models accepts (default ${d.maxUploadBytes})`)
+    .option('--max-upload-bytes <n>', `largest model package POST /api/v1/models accepts (default ${d.maxUploadBytes}); larger is refused with 413 HUB_UPLOAD_TOO_LARGE`)
+    .option('--tls-cert <file>', 'serve HTTPS, MQTT over TLS (mqtts, on --mqtt-port) and secure WebSocket (wss, on --ws-port) with this PEM certificate (env EDGEFLEET_TLS_CERT; with --tls-key; read at start: restart to renew)')
+    .option('--tls-key <file>', 'the private key of --tls-cert, PEM (env EDGEFLEET_TLS_KEY)')
+    .option('--tls-min-version <v>', `oldest TLS version accepted: TLSv1.2 or TLSv1.3 (default ${d.tlsMinVersion})`)
+    .option('--max-payload-bytes <n>', `largest MQTT payload the embedded broker takes; a larger PUBLISH is refused and its connection closed (default ${d.maxPayloadBytes}, the protocol's maximum)`)
+    .option('--device-publish-rate <n>', `messages per second a device may publish, sustained: over the burst its PUBACKs are held back to this rate, and one that keeps sending regardless is disconnected (default ${d.devicePublishRate})`)
+    .option('--device-publish-burst <n>', `messages a device may publish at once above the rate (default ${d.devicePublishBurst})`)
+    .option('--device-publish-max-held <n>', `publishes over the rate one device may have held back at once; one more is refused and the device disconnected (default ${d.devicePublishMaxHeld}; an agent keeps at most 64 unacknowledged)`)
+    .option('--max-connections <n>', `MQTT connections the embedded broker holds at once; one more is refused with CONNACK 3, server unavailable (default ${d.maxConnections})`)
     .option('--retrain-concurrency <n>', `retraining jobs running at once; the others wait (default ${d.retrainConcurrency})`)
     .option('--no-auto-retrain', 'start retraining jobs only by hand: no drift, label-count or schedule triggers (env EDGEFLEET_AUTO_RETRAIN=false; policies per model go in the config file\'s "retraining" key, docs/RETRAINING.md)')
     .option('--dashboard-dir <dir>', 'the built dashboard to serve at / (env EDGEFLEET_DASHBOARD_DIR; default this repository\'s dashboard/dist)')
@@ -43,6 +51,7 @@ export function externalBrokerOptions(command: Command): Command {
         'the hub\'s user with `topic readwrite ef/v1/#` and `use_username_as_clientid true`. --mqtt-port and --ws-port are then unused',
     )
     .option('--broker-username <name>', 'the hub\'s user name at the external broker (env EDGEFLEET_BROKER_USERNAME)')
+    .option('--broker-ca <file>', 'with --broker mqtts:// or wss://: trust this CA certificate (PEM) for the broker, besides the system\'s (env EDGEFLEET_BROKER_CA)')
     .option('--broker-password <secret>', 'the hub\'s password at the external broker (prefer env EDGEFLEET_BROKER_PASSWORD: flags show in ps)')
 }
 

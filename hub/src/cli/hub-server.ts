@@ -37,13 +37,14 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
     await app.retraining.jobs.start()
     app.retraining.triggers.start()
     const address = app.server.address()
+    const tls = config.tlsCert !== undefined
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort
     return {
       app,
       config,
-      httpUrl: `http://${config.host}:${httpPort}`,
-      mqttUrl: config.broker ? redactUrl(config.broker) : `mqtt://${config.host}:${ports.mqttPort}`,
-      wsUrl: config.broker ? null : `ws://${config.host}:${ports.wsPort}/mqtt`,
+      httpUrl: `${tls ? 'https' : 'http'}://${config.host}:${httpPort}`,
+      mqttUrl: config.broker ? redactUrl(config.broker) : `${tls ? 'mqtts' : 'mqtt'}://${config.host}:${ports.mqttPort}`,
+      wsUrl: config.broker ? null : `${tls ? 'wss' : 'ws'}://${config.host}:${ports.wsPort}/mqtt`,
       close: () => app.close(),
     }
   } catch (err) {

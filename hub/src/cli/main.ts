@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
 import { registerAlertCommands } from './alert-commands.ts'
+import { registerClaimTokenCommands } from './claim-token-commands.ts'
 import { registerCredentialCommands } from './credential-commands.ts'
 import { registerDataCommands } from './data-commands.ts'
 import { registerDatasetCommands } from './dataset-commands.ts'
 import { registerDeviceCommands } from './device-commands.ts'
 import { registerDemoCommand } from './demo-command.ts'
+import { registerFlashCommand } from './flash-command.ts'
 import { registerHubCommand } from './hub-command.ts'
 import { registerModelCommands } from './model-commands.ts'
 import { registerRetrainCommands } from './retrain-commands.ts'
@@ -22,6 +24,8 @@ registerHubCommand(program)
 registerDemoCommand(program)
 registerDataCommands(program)
 registerDeviceCommands(program)
+registerClaimTokenCommands(program)
+registerFlashCommand(program)
 registerCredentialCommands(program)
 registerAlertCommands(program)
 registerModelCommands(program)

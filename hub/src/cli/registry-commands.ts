@@ -26,7 +26,7 @@ export function registerRegistryCommands(model: Command): void {
     .command('push <package-dir>')
     .description(`register a model package: ${PUSH_STEPS.join(' → ')} (the ONNX file is stored by digest, the manifest signed with the hub's key)`)
     .option('--hub <url>', 'upload to a running hub\'s REST API, e.g. http://127.0.0.1:8080, instead of registering in a local data directory')
-    .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name>\``)
+    .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name> --role operator\``)
     .option('--data-dir <dir>', 'hub data directory (without --hub)', DEFAULT_HUB_DATA_DIR)
     .option('--json', 'print the registered version as JSON')
     .action(async (dir: string, o: PushFlags, command: Command) => {
@@ -74,7 +74,7 @@ export function registerRegistryCommands(model: Command): void {
 async function pushToHub(dir: string, o: PushFlags, command: Command): Promise<void> {
   if (command.getOptionValueSource('dataDir') === 'cli') throw new UsageError('--hub uploads to a running hub and --data-dir registers in a local one: pass one of them')
   const token = o.token ?? process.env[TOKEN_ENV]
-  if (!token) throw new UsageError(`--hub needs an operator token: --token <name>.<secret> or env ${TOKEN_ENV} (create one on the hub with \`edgefleet token add <name>\`)`)
+  if (!token) throw new UsageError(`--hub needs an operator token: --token <name>.<secret> or env ${TOKEN_ENV} (create one on the hub with \`edgefleet token add <name> --role operator\`)`)
   const progress = new Progress(!o.json)
   let stopped = false
   // the bar's last state is printed on stop: once

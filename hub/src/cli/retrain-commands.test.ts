@@ -23,7 +23,7 @@ beforeEach(async () => {
   const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
   app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 5, canary: false } } } })
   const url = await app.listen({ host: '127.0.0.1', port: 0 })
-  env = { ...process.env, EDGEFLEET_HUB_API: url, EDGEFLEET_TOKEN: `ops.${(await app.registry.addCredential('operator', 'ops')).secret}` }
+  env = { ...process.env, EDGEFLEET_HUB_API: url, EDGEFLEET_TOKEN: `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}` }
   await pushModel(shippedPackageDir('gas-sensor'), { registry: app.registry, blobs: new ModelBlobs(hubPaths(dataDir).models), keys: app.signingKeys })
 })
 
@@ -44,6 +44,16 @@ function edgefleet(args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 describe('edgefleet retrain / jobs', () => {
+  it('lets a viewer token list jobs, and refuses it a retrain naming the role it needs', async () => {
+    env = { ...env, EDGEFLEET_TOKEN: `watch.${(await app.registry.addCredential('operator', 'watch', 'viewer')).secret}` }
+    const list = await edgefleet(['jobs'])
+    expect(list.code, list.stderr).toBe(0)
+    const run = await edgefleet(['retrain', 'gas-sensor'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('error HUB_ROLE_INSUFFICIENT: POST /api/v1/jobs needs an operator or admin token; yours (watch) is viewer: create one with `edgefleet token add <name> --role operator`, then pass it with --token or env EDGEFLEET_TOKEN')
+    expect(await app.retraining.jobs.list({ limit: 10 })).toEqual([])
+  })
+
   it('retrains with progress until the job ends, then lists, shows and refuses to cancel it', async () => {
     await labelledSamples(app.datasets, 6, 300)
     const run = await edgefleet(['retrain', 'gas-sensor', '--reason', 'batch 6 labels are in'])

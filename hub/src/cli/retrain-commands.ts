@@ -17,7 +17,7 @@ interface ApiFlags {
 function apiOptions(c: Command, what = 'the job'): Command {
   return c
     .option('--hub <url>', `the hub's REST API (env ${HUB_API_ENV}; default ${DEFAULT_HUB_API})`)
-    .option('--token <name.secret>', `operator token (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name>\``)
+    .option('--token <name.secret>', `operator token (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name> --role operator\``)
     .option('--json', `print ${what} as JSON`)
 }
 

@@ -12,7 +12,8 @@ export class DeviceCounters {
 
   get(deviceId: string): Counters {
     const c = this.byDevice.get(deviceId)
-    return c ? { messages: c.messages, invalid: c.invalid, predictions: c.predictions, duplicates: c.duplicates } : { messages: 0, invalid: 0, predictions: 0, duplicates: 0 }
+    if (!c) return { messages: 0, invalid: 0, predictions: 0, duplicates: 0 }
+    return { messages: c.messages, invalid: c.invalid, predictions: c.predictions, duplicates: c.duplicates, ...(c.refused ? { refused: c.refused } : {}) }
   }
 
   private entry(deviceId: string): Counters & { recent: Set<number> } {
@@ -23,6 +24,12 @@ export class DeviceCounters {
 
   invalid(deviceId: string): void {
     this.entry(deviceId).invalid++
+  }
+
+  /** A publish of the device refused by a limit (payload size, publish rate). */
+  refused(deviceId: string): void {
+    const c = this.entry(deviceId)
+    c.refused = (c.refused ?? 0) + 1
   }
 
   /** True when this seq was stored recently: a QoS 1 redelivery or a resend after a reconnect. */

@@ -19,7 +19,7 @@ let token: string
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-upload-package-'))
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   await app.listen({ port: 0, host: '127.0.0.1' })
   hubUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 })

@@ -4,6 +4,9 @@ import { EmbeddedBroker } from '../broker/embedded-broker.ts'
 import { ExternalBroker } from '../broker/external-broker.ts'
 import { Ingest } from '../ingest/ingest.ts'
 import { HubMetrics } from '../metrics.ts'
+import type { BrokerLimits } from '../broker/broker-limits.ts'
+import { readPem, type ServerTls } from '../tls/server-tls.ts'
+import { ClaimHandler } from '../provisioning/claim-handler.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +25,12 @@ export interface BrokerOptions {
   /** the hub's credentials at the external broker */
   brokerUsername?: string | undefined
   brokerPassword?: string | undefined
+  /** a CA certificate file to trust for an external broker over mqtts:// or wss:// */
+  brokerCa?: string | undefined
+  /** the embedded broker serves mqtts and wss with this certificate */
+  tls?: ServerTls | undefined
+  /** the embedded broker's payload size, publish rate and connection limits */
+  limits?: BrokerLimits | undefined
 }
 
 /**
@@ -42,14 +51,31 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
       if (deployment.rolloutId) app.live.rolloutChanged(deployment.rolloutId)
     },
   }, app.log, metrics.observeIngest)
+  // devices claiming an identity with a claim token (embedded broker only: an external one authenticates itself)
+  const claims = new ClaimHandler({
+    registry: app.registry,
+    hubPublicKey: () => ({ alg: 'ed25519', keyId: app.signingKeys.keyId, pem: app.signingKeys.publicKeyPem }),
+    publish: (topic, payload, options) => broker!.publish(topic, payload, options),
+    logger: app.log,
+    onOutcome: (outcome) => metrics.claimAnswered(outcome),
+    onDeviceCreated: (id) => app.live.deviceChanged(id),
+  })
   broker = o.broker
     ? // presence arrives as retained status messages and last wills, which ingest stores
-      new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ingest, registry: app.registry, logger: app.log })
+      new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ca: o.brokerCa === undefined ? undefined : readPem(o.brokerCa, '--broker-ca'), ingest, registry: app.registry, logger: app.log })
     : await EmbeddedBroker.create({
         ...o,
         registry: app.registry,
         ingest,
         logger: app.log,
+        claims,
+        onLimit: {
+          refused: (limit, _reason, who) => {
+            metrics.limitRefused(limit)
+            if (who.deviceId !== undefined) ingest.counters.refused(who.deviceId)
+          },
+          paced: () => metrics.publishPaced(),
+        },
         onPresence: (deviceId, online) => {
           app.registry.updatePresence(deviceId, { online, at: Date.now() })
             .then(() => app.live.deviceChanged(deviceId))
@@ -60,4 +86,4 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   app.decorate('ingest', ingest)
   app.decorate('metrics', metrics)
   app.addHook('onClose', async () => broker.close())
-}, { name: 'broker', dependencies: ['stores', 'drift', 'device-health', 'datasets'] })
+}, { name: 'broker', dependencies: ['stores', 'signing', 'drift', 'device-health', 'datasets'] })

@@ -41,4 +41,18 @@ describe('registry migrations', () => {
     expect(() => insert.run('b', 'fleet', 'pi-01')).toThrow(/CHECK/)
     insert.run('c', 'fleet', null)
   })
+
+  it('give every operator token made before roles existed the admin role, and subscribers none', () => {
+    db = new Database(':memory:')
+    migrate(db, 'mem', MIGRATIONS.filter((m) => m.version < 6))
+    const add = db.prepare("INSERT INTO credentials (kind, name, secret_hash, created_at) VALUES (?, ?, 'x', 1)")
+    add.run('operator', 'ci')
+    add.run('subscriber', 'alerts')
+    migrate(db, 'mem')
+    expect(db.prepare('SELECT kind, name, role FROM credentials ORDER BY name').all()).toEqual([
+      { kind: 'subscriber', name: 'alerts', role: null },
+      { kind: 'operator', name: 'ci', role: 'admin' },
+    ])
+    expect(() => db!.prepare("UPDATE credentials SET role = 'root' WHERE name = 'ci'").run()).toThrow(/CHECK/)
+  })
 })

@@ -160,6 +160,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX retraining_jobs_by_state ON retraining_jobs (state);
     `,
   },
+  {
+    version: 5,
+    name: 'claim-tokens-device-revocation',
+    sql: `
+      -- fleet provisioning by claim: a token names a batch of devices, each claims its own identity once
+      CREATE TABLE claim_tokens (
+        name        TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        prefix      TEXT NOT NULL,                 -- device ids are <prefix>-<serial>
+        tags        TEXT NOT NULL DEFAULT '{}',    -- JSON object given to every device it makes
+        max_uses    INTEGER,                       -- null: unlimited
+        uses        INTEGER NOT NULL DEFAULT 0,
+        expires_at  INTEGER,
+        revoked_at  INTEGER,
+        created_at  INTEGER NOT NULL,
+        CHECK (max_uses IS NULL OR uses <= max_uses)
+      ) STRICT;
+      -- a revoked device stays listed with its data, and is refused by the broker
+      ALTER TABLE devices ADD COLUMN revoked_at INTEGER;
+      -- the claim token that made the device and the serial it claimed with (null for \`device add\`)
+      ALTER TABLE devices ADD COLUMN claim_token TEXT;
+      ALTER TABLE devices ADD COLUMN serial TEXT;
+      CREATE UNIQUE INDEX devices_by_claim ON devices (claim_token, serial) WHERE claim_token IS NOT NULL;
+    `,
+  },
+  {
+    version: 6,
+    name: 'operator-token-roles',
+    sql: `
+      -- each operator token has one role (viewer ⊂ operator ⊂ admin); subscribers have none. Tokens made
+      -- before roles existed become admin: nobody loses access on upgrade.
+      ALTER TABLE credentials ADD COLUMN role TEXT CHECK (role IS NULL OR role IN ('viewer', 'operator', 'admin'));
+      UPDATE credentials SET role = 'admin' WHERE kind = 'operator';
+    `,
+  },
 ]
 
 /** The newest schema version this code knows. */

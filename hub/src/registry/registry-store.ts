@@ -1,4 +1,6 @@
+import type { OperatorRole } from '@edgefleet/protocol'
 import type { AlertStore } from './alert-store.ts'
+import type { ClaimStore } from './claim-store.ts'
 import type { DeploymentStore } from './deployment-store.ts'
 import type { JobStore } from './job-store.ts'
 import type { ModelStore } from './model-store.ts'
@@ -31,6 +33,10 @@ export interface DeviceRecord {
   backend: string | null
   /** the MQTT keepalive the device connected with, seconds */
   keepaliveS: number | null
+  /** when an operator revoked the device (ms since the epoch): the broker refuses it; null while it may connect */
+  revokedAt: number | null
+  /** the claim token that made the device and the serial it claimed with; null for devices added by `device add` */
+  claim: { token: string; serial: string } | null
 }
 
 export interface DeviceFilter {
@@ -61,7 +67,16 @@ export interface StoredEvent {
 
 export type CredentialKind = 'subscriber' | 'operator'
 
-export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore, JobStore {
+/** A credential as listed (never its secret). */
+export interface CredentialInfo {
+  name: string
+  /** ms since the epoch */
+  createdAt: number
+  /** operator tokens only */
+  role?: OperatorRole
+}
+
+export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore, JobStore, ClaimStore {
   /** Creates a device with a fresh random secret; the secret is returned once and only its hash kept. Throws HUB_DEVICE_EXISTS. */
   addDevice(id: string, tags?: Record<string, string>): Promise<{ device: DeviceRecord; secret: string }>
   /** true when it existed */
@@ -72,14 +87,26 @@ export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore, 
   verifyDeviceSecret(id: string, secret: string): Promise<boolean>
   /** Replaces the secret (rotation); returns the new one. Throws HUB_DEVICE_NOT_FOUND. */
   rotateDeviceSecret(id: string): Promise<string>
+  /**
+   * Marks the device revoked (kept, with its data; its secret stops working: verifyDeviceSecret is
+   * false). Revoking again keeps the first time. Throws HUB_DEVICE_NOT_FOUND.
+   */
+  revokeDevice(id: string, at: number): Promise<DeviceRecord>
   updatePresence(id: string, update: PresenceUpdate): Promise<void>
   /** marks every device offline (hub start: nobody is connected yet) */
   markAllOffline(at: number): Promise<void>
 
-  /** Subscriber (alert readers) and operator (API) credentials: a name and a secret shown once. Throws HUB_CREDENTIAL_EXISTS. */
-  addCredential(kind: CredentialKind, name: string): Promise<{ name: string; secret: string }>
+  /**
+   * Subscriber (alert readers) and operator (API) credentials: a name and a secret shown once. An operator
+   * token has one role, always given (no silent default here; the CLI picks one). Throws HUB_CREDENTIAL_EXISTS.
+   */
+  addCredential(kind: 'subscriber', name: string): Promise<{ name: string; secret: string }>
+  addCredential(kind: 'operator', name: string, role: OperatorRole): Promise<{ name: string; secret: string }>
   verifyCredential(kind: CredentialKind, name: string, secret: string): Promise<boolean>
-  listCredentials(kind: CredentialKind): Promise<{ name: string; createdAt: number }[]>
+  /** An operator token's role when name and secret match (same cost as verifyCredential); null otherwise. */
+  verifyOperatorToken(name: string, secret: string): Promise<OperatorRole | null>
+  /** Ordered by name; operator tokens carry their role. */
+  listCredentials(kind: CredentialKind): Promise<CredentialInfo[]>
   removeCredential(kind: CredentialKind, name: string): Promise<boolean>
 
   /** Stores an event once: false when (deviceId, seq) was already stored. */

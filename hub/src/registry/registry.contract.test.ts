@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import { alertExample, examples, type Alert, type DeployEvent, type Desired, type Manifest } from '@edgefleet/protocol'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LATEST_SCHEMA_VERSION } from './migrations.ts'
-import type { RegistryStore } from './registry-store.ts'
+import type { CredentialKind, RegistryStore } from './registry-store.ts'
 import { SqliteRegistry } from './sqlite-registry.ts'
 
 /**
@@ -83,7 +83,7 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       expect(secret).toMatch(SECRET)
       expect(device).toEqual({
         id: 'pi-01', tags: { site: 'lab', floor: '2' }, createdAt: expect.any(Number), firstSeen: null, lastSeen: null,
-        online: false, model: null, agentVersion: null, backend: null, keepaliveS: null,
+        online: false, model: null, agentVersion: null, backend: null, keepaliveS: null, revokedAt: null, claim: null,
       })
       expect(device.createdAt).toBeGreaterThanOrEqual(before)
       expect(await store.getDevice('pi-01')).toEqual(device)
@@ -188,19 +188,23 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
   })
 
   describe('credentials', () => {
+    // an operator token always has a role; a subscriber has none
+    const add = (kind: CredentialKind, name: string) => (kind === 'operator' ? store.addCredential(kind, name, 'viewer') : store.addCredential(kind, name))
+    const role = (kind: CredentialKind) => (kind === 'operator' ? { role: 'viewer' } : {})
+
     it.each(['subscriber', 'operator'] as const)('adds, verifies, lists and removes %s credentials', async (kind) => {
-      const b = await store.addCredential(kind, 'bob')
-      const a = await store.addCredential(kind, 'alice.reader')
+      const b = await add(kind, 'bob')
+      const a = await add(kind, 'alice.reader')
       expect(a).toEqual({ name: 'alice.reader', secret: expect.stringMatching(SECRET) })
       expect(await store.verifyCredential(kind, 'alice.reader', a.secret)).toBe(true)
       expect(await store.verifyCredential(kind, 'alice.reader', b.secret)).toBe(false)
       expect(await store.verifyCredential(kind, 'carol', a.secret)).toBe(false)
       expect(await store.listCredentials(kind)).toEqual([
-        { name: 'alice.reader', createdAt: expect.any(Number) },
-        { name: 'bob', createdAt: expect.any(Number) },
+        { name: 'alice.reader', createdAt: expect.any(Number), ...role(kind) },
+        { name: 'bob', createdAt: expect.any(Number), ...role(kind) },
       ])
-      await expect(store.addCredential(kind, 'bob')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_EXISTS' })
-      await expect(store.addCredential(kind, 'bad name')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_NAME_INVALID' })
+      await expect(add(kind, 'bob')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_EXISTS' })
+      await expect(add(kind, 'bad name')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_NAME_INVALID' })
       expect(await store.removeCredential(kind, 'bob')).toBe(true)
       expect(await store.removeCredential(kind, 'bob')).toBe(false)
       expect(await store.verifyCredential(kind, 'bob', b.secret)).toBe(false)
@@ -209,12 +213,33 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
 
     it('keeps the two kinds apart: a subscriber secret is no operator token', async () => {
       const sub = await store.addCredential('subscriber', 'ops')
-      const op = await store.addCredential('operator', 'ops')
+      const op = await store.addCredential('operator', 'ops', 'operator')
       expect(await store.verifyCredential('operator', 'ops', sub.secret)).toBe(false)
+      expect(await store.verifyOperatorToken('ops', sub.secret)).toBeNull()
       expect(await store.verifyCredential('subscriber', 'ops', op.secret)).toBe(false)
       expect(await store.removeCredential('subscriber', 'ops')).toBe(true)
       expect(await store.verifyCredential('operator', 'ops', op.secret)).toBe(true)
       expect(await store.listCredentials('subscriber')).toEqual([])
+    })
+
+    it.each(['viewer', 'operator', 'admin'] as const)('gives an operator token its role (%s) when its secret matches, and nothing otherwise', async (r) => {
+      const t = await store.addCredential('operator', 'ci', r)
+      const other = await store.addCredential('operator', 'other', 'admin')
+      expect(await store.verifyOperatorToken('ci', t.secret)).toBe(r)
+      expect(await store.verifyOperatorToken('ci', other.secret)).toBeNull()
+      expect(await store.verifyOperatorToken('nobody', t.secret)).toBeNull()
+      expect(await store.verifyOperatorToken('bad name', t.secret)).toBeNull()
+      expect((await store.listCredentials('operator')).map((c) => [c.name, c.role])).toEqual([['ci', r], ['other', 'admin']])
+      await store.removeCredential('operator', 'ci')
+      expect(await store.verifyOperatorToken('ci', t.secret)).toBeNull()
+    })
+
+    it('refuses an operator token without a valid role', async () => {
+      // a caller outside TypeScript (or a cast) still cannot store a token without a role
+      const untyped = store.addCredential.bind(store) as (kind: CredentialKind, name: string, role?: string) => Promise<unknown>
+      await expect(untyped('operator', 'ci')).rejects.toMatchObject({ code: 'HUB_USAGE', message: expect.stringMatching(/viewer, operator, admin/) })
+      await expect(untyped('operator', 'ci', 'root')).rejects.toMatchObject({ code: 'HUB_USAGE' })
+      expect(await store.listCredentials('operator')).toEqual([])
     })
   })
 
@@ -224,7 +249,7 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
     await expect(store.addCredential('subscriber', 'pi-01')).rejects.toMatchObject({ code: 'HUB_CREDENTIAL_EXISTS' })
     await expect(store.addDevice('alerts')).rejects.toMatchObject({ code: 'HUB_DEVICE_EXISTS' })
     // operator tokens are not MQTT usernames
-    expect((await store.addCredential('operator', 'pi-01')).name).toBe('pi-01')
+    expect((await store.addCredential('operator', 'pi-01', 'viewer')).name).toBe('pi-01')
   })
 
   describe('events', () => {
@@ -442,10 +467,85 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
     })
   })
 
+  describe('device revocation', () => {
+    it('revokes a device: kept and listed with its events, marked revoked, its secret no longer works', async () => {
+      const { secret } = await store.addDevice('pi-01')
+      await store.recordEvent({ deviceId: 'pi-01', seq: 1, ts: 1, type: 'error', event: { type: 'error' } })
+      const revoked = await store.revokeDevice('pi-01', 5000)
+      expect(revoked).toMatchObject({ id: 'pi-01', revokedAt: 5000 })
+      expect(await store.verifyDeviceSecret('pi-01', secret)).toBe(false)
+      expect((await store.listDevices()).map((d) => [d.id, d.revokedAt])).toEqual([['pi-01', 5000]])
+      expect(await store.listEvents('pi-01')).toHaveLength(1)
+      // revoking again keeps the first time; a rotated secret of a revoked device does not work either
+      expect((await store.revokeDevice('pi-01', 9000)).revokedAt).toBe(5000)
+      expect(await store.verifyDeviceSecret('pi-01', await store.rotateDeviceSecret('pi-01'))).toBe(false)
+      await expect(store.revokeDevice('pi-99', 1)).rejects.toMatchObject({ code: 'HUB_DEVICE_NOT_FOUND' })
+    })
+  })
+
+  describe('claim tokens', () => {
+    const spec = { name: 'batch-7', prefix: 'sensor', tags: { site: 'lab' }, maxUses: 2, expiresAt: 9_000 }
+
+    it('adds a token with a secret shown once, lists it, verifies only its secret, refuses a second of the name', async () => {
+      const { token, secret } = await store.addClaimToken(spec, 1000)
+      expect(secret).toMatch(SECRET)
+      expect(token).toEqual({ name: 'batch-7', prefix: 'sensor', tags: { site: 'lab' }, maxUses: 2, uses: 0, expiresAt: 9000, revokedAt: null, createdAt: 1000 })
+      expect(await store.listClaimTokens()).toEqual([token])
+      expect(await store.verifyClaimToken('batch-7', secret)).toBe(true)
+      expect(await store.verifyClaimToken('batch-7', 'x'.repeat(43))).toBe(false)
+      expect(await store.verifyClaimToken('batch-8', secret)).toBe(false)
+      await expect(store.addClaimToken(spec)).rejects.toMatchObject({ code: 'HUB_CLAIM_TOKEN_EXISTS' })
+      expect(await store.verifyClaimToken('batch-7', secret)).toBe(true)
+    })
+
+    it('claims a device per serial, counting one use each, until no use is left', async () => {
+      await store.addClaimToken(spec)
+      const first = await store.claimNewDevice({ tokenName: 'batch-7', serial: 'A1', deviceId: 'sensor-A1', tags: { site: 'lab' }, at: 2000 })
+      expect(first.device).toMatchObject({ id: 'sensor-A1', tags: { site: 'lab' }, createdAt: 2000, claim: { token: 'batch-7', serial: 'A1' }, revokedAt: null })
+      expect(await store.verifyDeviceSecret('sensor-A1', first.secret)).toBe(true)
+      expect(await store.findClaimedDevice('batch-7', 'A1')).toEqual(first.device)
+      expect(await store.findClaimedDevice('batch-7', 'A2')).toBeNull()
+      await store.claimNewDevice({ tokenName: 'batch-7', serial: 'A2', deviceId: 'sensor-A2', tags: {}, at: 2000 })
+      await expect(store.claimNewDevice({ tokenName: 'batch-7', serial: 'A3', deviceId: 'sensor-A3', tags: {}, at: 2000 })).rejects.toMatchObject({ code: 'HUB_CLAIM_TOKEN_USED_UP' })
+      expect(await store.getDevice('sensor-A3')).toBeNull()
+      expect((await store.getClaimToken('batch-7'))?.uses).toBe(2)
+    })
+
+    it('gives the last use to exactly one of concurrent claims', async () => {
+      await store.addClaimToken({ ...spec, maxUses: 1 })
+      const results = await Promise.allSettled(['A', 'B', 'C'].map((s) => store.claimNewDevice({ tokenName: 'batch-7', serial: s, deviceId: `sensor-${s}`, tags: {}, at: 1 })))
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+      expect((await store.listDevices()).length).toBe(1)
+    })
+
+    it('refuses a taken device id without spending a use; re-issues a fresh secret to a claimed serial without spending one', async () => {
+      await store.addClaimToken(spec)
+      await store.addDevice('sensor-A1')
+      await expect(store.claimNewDevice({ tokenName: 'batch-7', serial: 'A1', deviceId: 'sensor-A1', tags: {}, at: 1 })).rejects.toMatchObject({ code: 'HUB_DEVICE_EXISTS' })
+      expect((await store.getClaimToken('batch-7'))?.uses).toBe(0)
+      const made = await store.claimNewDevice({ tokenName: 'batch-7', serial: 'B1', deviceId: 'sensor-B1', tags: {}, at: 1 })
+      const again = await store.reissueClaimedDevice('batch-7', 'B1')
+      expect(again.device.id).toBe('sensor-B1')
+      expect(await store.verifyDeviceSecret('sensor-B1', again.secret)).toBe(true)
+      expect(await store.verifyDeviceSecret('sensor-B1', made.secret)).toBe(false)
+      expect((await store.getClaimToken('batch-7'))?.uses).toBe(1)
+      await expect(store.reissueClaimedDevice('batch-7', 'nobody')).rejects.toMatchObject({ code: 'HUB_DEVICE_NOT_FOUND' })
+    })
+
+    it('revokes a token once (the first time is kept); devices it made keep working', async () => {
+      await store.addClaimToken(spec)
+      const made = await store.claimNewDevice({ tokenName: 'batch-7', serial: 'A1', deviceId: 'sensor-A1', tags: {}, at: 1 })
+      expect((await store.revokeClaimToken('batch-7', 3000)).revokedAt).toBe(3000)
+      expect((await store.revokeClaimToken('batch-7', 4000)).revokedAt).toBe(3000)
+      expect(await store.verifyDeviceSecret('sensor-A1', made.secret)).toBe(true)
+      await expect(store.revokeClaimToken('nope', 1)).rejects.toMatchObject({ code: 'HUB_CLAIM_TOKEN_NOT_FOUND' })
+    })
+  })
+
   describe('persistence and schema', () => {
     it('keeps everything across close and reopen', async () => {
       const { secret } = await store.addDevice('pi-01', { site: 'lab' })
-      const cred = await store.addCredential('operator', 'ci')
+      const cred = await store.addCredential('operator', 'ci', 'operator')
       await store.updatePresence('pi-01', { online: true, at: 1000, model: MODEL })
       await store.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 1, type: 'error', event: { type: 'error', code: 'X' } })
       await store.insertAlert(alert('al-1'), ['http://a.example/hook'])
@@ -455,7 +555,7 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       const reopened = await harness.open()
       expect(await reopened.getDevice('pi-01')).toEqual(device)
       expect(await reopened.verifyDeviceSecret('pi-01', secret)).toBe(true)
-      expect(await reopened.verifyCredential('operator', 'ci', cred.secret)).toBe(true)
+      expect(await reopened.verifyOperatorToken('ci', cred.secret)).toBe('operator')
       expect(await reopened.recordEvent({ deviceId: 'pi-01', seq: 7, ts: 2, type: 'error', event: {} })).toBe(false)
       expect(await reopened.getAlert('al-1')).toEqual({ alert: alert('al-1'), ack: { at: 5, by: 'ops', note: null } })
       // a pending webhook delivery survives the restart

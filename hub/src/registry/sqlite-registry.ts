@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { isDeviceId, type Alert } from '@edgefleet/protocol'
+import { isDeviceId, OPERATOR_ROLES, type Alert, type OperatorRole } from '@edgefleet/protocol'
 import { HubError } from '../errors.ts'
 import { openSqlite } from '../sqlite/open-sqlite.ts'
 import { SqliteStatements } from '../sqlite/sqlite-statements.ts'
@@ -8,13 +8,15 @@ import { isCredentialName, requireCredentialName, requireDeviceId } from './iden
 import { migrate } from './migrations.ts'
 import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
 import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_PRESENCE_SQL, type DeviceRow, type EventRow } from './sqlite-rows.ts'
-import type { CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
+import type { CredentialInfo, CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
 import { SqliteAlerts } from './sqlite-alerts.ts'
 import type { ModelVersionRecord } from './model-store.ts'
 import { SqliteModels } from './sqlite-models.ts'
 import type { DeploymentRecord, DesiredRecord, RolloutRow } from './deployment-store.ts'
 import { SqliteDeployments } from './sqlite-deployments.ts'
 import { SqliteJobs } from './sqlite-jobs.ts'
+import type { ClaimedDevice, ClaimTokenRecord, ClaimTokenSpec } from './claim-store.ts'
+import { SqliteClaims } from './sqlite-claims.ts'
 import type { DeployEvent, Desired, JobView } from '@edgefleet/protocol'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
@@ -30,6 +32,7 @@ export class SqliteRegistry implements RegistryStore {
   private readonly models: SqliteModels
   private readonly deployments: SqliteDeployments
   private readonly jobs: SqliteJobs
+  private readonly claims: SqliteClaims
 
   private constructor(
     private readonly db: Database.Database,
@@ -41,6 +44,7 @@ export class SqliteRegistry implements RegistryStore {
     this.models = new SqliteModels(this.q)
     this.deployments = new SqliteDeployments(this.q)
     this.jobs = new SqliteJobs(this.q)
+    this.claims = new SqliteClaims(this.q)
   }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
@@ -113,8 +117,9 @@ export class SqliteRegistry implements RegistryStore {
   async verifyDeviceSecret(id: string, secret: string): Promise<boolean> {
     // the id format is public, so refusing a malformed one early reveals nothing
     if (!isDeviceId(id)) return false
-    const row = this.exec(() => this.stmt('SELECT secret_hash FROM devices WHERE id = ?').get(id) as { secret_hash: string } | undefined)
-    return verifySecret(secret, row?.secret_hash ?? null)
+    const row = this.exec(() => this.stmt('SELECT secret_hash, revoked_at FROM devices WHERE id = ?').get(id) as { secret_hash: string; revoked_at: number | null } | undefined)
+    // a revoked device's secret still costs the same check, then fails
+    return (await verifySecret(secret, row?.secret_hash ?? null)) && row?.revoked_at === null
   }
 
   async rotateDeviceSecret(id: string): Promise<string> {
@@ -124,6 +129,45 @@ export class SqliteRegistry implements RegistryStore {
     const changes = this.exec(() => this.stmt('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, id).changes)
     if (changes === 0) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)}: list devices with \`edgefleet device list\``)
     return secret
+  }
+
+  async revokeDevice(id: string, at: number): Promise<DeviceRecord> {
+    requireDeviceId(id)
+    const changes = this.exec(() => this.stmt('UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(at, id).changes)
+    if (changes === 0) throw new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)}: list devices with \`edgefleet device list\``)
+    return (await this.getDevice(id))!
+  }
+
+  addClaimToken(spec: ClaimTokenSpec, at?: number): Promise<{ token: ClaimTokenRecord; secret: string }> {
+    return this.claims.addClaimToken(spec, at)
+  }
+
+  getClaimToken(name: string): Promise<ClaimTokenRecord | null> {
+    return this.claims.getClaimToken(name)
+  }
+
+  listClaimTokens(): Promise<ClaimTokenRecord[]> {
+    return this.claims.listClaimTokens()
+  }
+
+  verifyClaimToken(name: string, secret: string): Promise<boolean> {
+    return this.claims.verifyClaimToken(name, secret)
+  }
+
+  revokeClaimToken(name: string, at: number): Promise<ClaimTokenRecord> {
+    return this.claims.revokeClaimToken(name, at)
+  }
+
+  findClaimedDevice(tokenName: string, serial: string): Promise<DeviceRecord | null> {
+    return this.claims.findClaimedDevice(tokenName, serial)
+  }
+
+  claimNewDevice(claim: { tokenName: string; serial: string; deviceId: string; tags: Record<string, string>; at: number }): Promise<ClaimedDevice> {
+    return this.claims.claimNewDevice(claim)
+  }
+
+  reissueClaimedDevice(tokenName: string, serial: string): Promise<ClaimedDevice> {
+    return this.claims.reissueClaimedDevice(tokenName, serial)
   }
 
   /**
@@ -141,8 +185,13 @@ export class SqliteRegistry implements RegistryStore {
     this.exec(() => this.stmt('UPDATE devices SET online = 0 WHERE online = 1').run())
   }
 
-  async addCredential(kind: CredentialKind, name: string): Promise<{ name: string; secret: string }> {
+  addCredential(kind: 'subscriber', name: string): Promise<{ name: string; secret: string }>
+  addCredential(kind: 'operator', name: string, role: OperatorRole): Promise<{ name: string; secret: string }>
+  async addCredential(kind: CredentialKind, name: string, role?: OperatorRole): Promise<{ name: string; secret: string }> {
     requireCredentialName(name)
+    if (kind === 'operator' && !(OPERATOR_ROLES as readonly unknown[]).includes(role)) {
+      throw new HubError('HUB_USAGE', `an operator token needs a role, one of ${OPERATOR_ROLES.join(', ')}; got ${JSON.stringify(role)}`)
+    }
     const secret = generateSecret()
     const hash = await hashSecret(secret)
     this.exec(() =>
@@ -153,7 +202,8 @@ export class SqliteRegistry implements RegistryStore {
         if (this.stmt('SELECT 1 FROM credentials WHERE kind = ? AND name = ?').get(kind, name)) {
           throw new HubError('HUB_CREDENTIAL_EXISTS', `${kind} ${JSON.stringify(name)} already exists: remove it first, or pick another name`)
         }
-        this.stmt('INSERT INTO credentials (kind, name, secret_hash, created_at) VALUES (?, ?, ?, ?)').run(kind, name, hash, Date.now())
+        const stored = kind === 'operator' ? role! : null
+        this.stmt('INSERT INTO credentials (kind, name, secret_hash, created_at, role) VALUES (?, ?, ?, ?, ?)').run(kind, name, hash, Date.now(), stored)
       }).immediate(),
     )
     return { name, secret }
@@ -168,10 +218,20 @@ export class SqliteRegistry implements RegistryStore {
     return verifySecret(secret, row?.secret_hash ?? null)
   }
 
+  /** Same cost and caching advice as verifyDeviceSecret. */
+  async verifyOperatorToken(name: string, secret: string): Promise<OperatorRole | null> {
+    if (!isCredentialName(name)) return null
+    const row = this.exec(
+      () => this.stmt("SELECT secret_hash, role FROM credentials WHERE kind = 'operator' AND name = ?").get(name) as { secret_hash: string; role: OperatorRole } | undefined,
+    )
+    return (await verifySecret(secret, row?.secret_hash ?? null)) ? row!.role : null
+  }
+
   /** Ordered by name. */
-  async listCredentials(kind: CredentialKind): Promise<{ name: string; createdAt: number }[]> {
-    const rows = this.exec(() => this.stmt('SELECT name, created_at FROM credentials WHERE kind = ? ORDER BY name').all(kind) as { name: string; created_at: number }[])
-    return rows.map((r) => ({ name: r.name, createdAt: r.created_at }))
+  async listCredentials(kind: CredentialKind): Promise<CredentialInfo[]> {
+    const sql = 'SELECT name, created_at, role FROM credentials WHERE kind = ? ORDER BY name'
+    const rows = this.exec(() => this.stmt(sql).all(kind) as { name: string; created_at: number; role: OperatorRole | null }[])
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at, ...(r.role !== null ? { role: r.role } : {}) }))
   }
 
   async removeCredential(kind: CredentialKind, name: string): Promise<boolean> {

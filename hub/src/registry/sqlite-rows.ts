@@ -14,6 +14,9 @@ export interface DeviceRow {
   agent_version: string | null
   backend: string | null
   keepalive_s: number | null
+  revoked_at: number | null
+  claim_token: string | null
+  serial: string | null
 }
 
 /** An `events` row. */
@@ -27,7 +30,7 @@ export interface EventRow {
 
 /** Columns of `devices` that map to a DeviceRecord (never the secret hash). */
 export const DEVICE_COLUMNS =
-  'id, tags, created_at, first_seen, last_seen, online, model_name, model_version, model_sha256, agent_version, backend, keepalive_s'
+  'id, tags, created_at, first_seen, last_seen, online, model_name, model_version, model_sha256, agent_version, backend, keepalive_s, revoked_at, claim_token, serial'
 
 /** Maps a `devices` row to the store's record. */
 export function toDeviceRecord(row: DeviceRow): DeviceRecord {
@@ -46,6 +49,8 @@ export function toDeviceRecord(row: DeviceRow): DeviceRecord {
     agentVersion: row.agent_version,
     backend: row.backend,
     keepaliveS: row.keepalive_s,
+    revokedAt: row.revoked_at,
+    claim: row.claim_token !== null && row.serial !== null ? { token: row.claim_token, serial: row.serial } : null,
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import sharp, { type Metadata, type SharpOptions } from 'sharp'
+import type { Metadata, SharpOptions } from 'sharp'
 import { ImageError } from '../errors.ts'
+import { loadSharp } from './load-sharp.ts'
 
 /**
  * sharp options for camera frames: EXIF orientation applied on load, and `failOn: 'error'` so a
@@ -21,6 +22,7 @@ export async function openImage(image: Uint8Array | string): Promise<EncodedImag
   const bytes = typeof image === 'string' ? await readImageFile(image) : image
   const what = typeof image === 'string' ? image : `the ${bytes.byteLength}-byte image`
   if (bytes.byteLength === 0) throw new ImageError('IMAGE_EMPTY', `${what} is empty: pass the bytes of a JPEG, PNG or WebP frame`)
+  const sharp = await loadSharp()
   let meta: Metadata
   try {
     meta = await sharp(bytes, FRAME_SHARP_OPTIONS).metadata()

@@ -1,9 +1,10 @@
 import type { ImagePreprocessing } from '@edgefleet/protocol'
-import sharp, { type Stats } from 'sharp'
+import type { Stats } from 'sharp'
 import { boxTransform, type BoxTransform } from '../vision/box-transform.ts'
 import { drawRect } from '../vision/draw-rect.ts'
 import { tensorDims, tensorFromPixels } from '../vision/tensor-from-pixels.ts'
 import { FRAME_SHARP_OPTIONS, imageError, openImage } from './decode-image.ts'
+import { loadSharp } from './load-sharp.ts'
 
 /** One camera frame ready for a model. */
 export interface PreparedFrame {
@@ -40,6 +41,7 @@ const BLACK = { r: 0, g: 0, b: 0, alpha: 1 }
  */
 export async function prepareFrame(image: Uint8Array | string, pre: ImagePreprocessing): Promise<PreparedFrame> {
   const source = await openImage(image)
+  const sharp = await loadSharp()
   const { width, height } = pre
   const rect = drawRect(source.width, source.height, pre)
   let pipeline = sharp(source.bytes, FRAME_SHARP_OPTIONS)

@@ -25,6 +25,8 @@ export const DeviceCounters = Type.Object(
     predictions: Count,
     /** redelivered or resent messages recognised by their seq and stored only once */
     duplicates: Count,
+    /** publishes refused by the hub's limits (payload size, publish rate) since the hub started; absent while none were */
+    refused: Type.Optional(Count),
   },
   { additionalProperties: false },
 )
@@ -83,6 +85,10 @@ export const DeviceView = Type.Object(
     agentVersion: Type.Union([Type.String(), Type.Null()]),
     backend: Type.Union([Type.String(), Type.Null()]),
     keepaliveS: Type.Union([Type.Integer(), Type.Null()]),
+    /** when an operator revoked the device: the broker refuses it (null or absent: it may connect) */
+    revokedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+    /** the claim token that made the device and the serial it claimed with (null: added by `edgefleet device add`) */
+    claim: Type.Optional(Type.Union([Type.Object({ token: Type.String(), serial: Type.String() }, { additionalProperties: false }), Type.Null()])),
     counters: DeviceCounters,
     /** what the device's latest status said about its model's health (null before its first status since the hub started) */
     health: Type.Optional(Type.Union([DeviceHealthView, Type.Null()])),

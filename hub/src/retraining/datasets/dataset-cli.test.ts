@@ -71,7 +71,7 @@ describe('edgefleet dataset', { timeout: 300_000 }, () => {
     const app: FastifyInstance = await build({ config: loadHubConfig({ dataDir: join(dir, 'hub'), mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
     try {
       const hub = await app.listen({ host: '127.0.0.1', port: 0 })
-      const env = { EDGEFLEET_TOKEN: `ops.${(await app.registry.addCredential('operator', 'ops')).secret}` }
+      const env = { EDGEFLEET_TOKEN: `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}` }
       await app.datasets.putSamples(SAMPLES)
       const announced: [string, number][] = []
       app.labelArrivals.subscribe((model, count) => announced.push([model, count]))

@@ -15,7 +15,7 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-alert-routes-'))
   // the fixtures carry the protocol examples' fixed (2025) timestamps: keep them, whatever today's date
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent', alertRetentionDays: 0 }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   // through the service, as the drift engine emits them (the broker need not listen for that)
   const alerts: Partial<Alert>[] = [
     { id: 'a1', ts: 1000, state: 'raised', deviceId: 'pi-01' },
@@ -69,7 +69,7 @@ describe('alert routes', () => {
     const acked = (await call({ method: 'POST', url: '/api/v1/alerts/a3/ack', payload: { note: 'recalibrating pi-02' } })).json() as AlertView
     expect(acked).toMatchObject({ alert: { id: 'a3' }, ack: { by: 'ops', note: 'recalibrating pi-02' } })
     expect(acked.ack!.at).toBeGreaterThanOrEqual(before)
-    const other = `ci.${(await app.registry.addCredential('operator', 'ci')).secret}`
+    const other = `ci.${(await app.registry.addCredential('operator', 'ci', 'operator')).secret}`
     const again = await call({ method: 'POST', url: '/api/v1/alerts/a3/ack', headers: { authorization: `Bearer ${other}` }, payload: { note: 'me too' } })
     expect(again.json()).toEqual(acked)
     expect(ids((await call({ url: '/api/v1/alerts?acknowledged=false' })).json())).toEqual(['a2', 'a1'])

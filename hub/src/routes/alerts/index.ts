@@ -2,12 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AlertAckBody, AlertList, AlertListQuery, AlertParams, AlertView, ErrorBody } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
 
-/** Alerts: history with filters and paging, one alert, acknowledge. Operators only. */
+/** Alerts: history with filters and paging, one alert (viewer), acknowledge (operator). */
 export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // onRequest: an unauthenticated request is refused before its body or query is even looked at
-  app.addHook('onRequest', app.requireOperator)
-
   app.get('/alerts', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['alerts'],
       summary: 'List alerts, newest first; pass `next` as `before` for the next page',
@@ -17,6 +15,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.registry.listAlerts(request.query))
 
   app.get('/alerts/:id', {
+    config: { role: 'viewer' },
     schema: { tags: ['alerts'], summary: 'One alert with its acknowledgement', params: AlertParams, response: { 200: AlertView, 401: ErrorBody, 404: ErrorBody } },
   }, async (request) => {
     const record = await app.registry.getAlert(request.params.id)
@@ -25,6 +24,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/alerts/:id/ack', {
+    config: { role: 'operator' },
     schema: {
       tags: ['alerts'],
       summary: 'Acknowledge an alert (by the calling operator token, with an optional note); the first acknowledgement is kept',
@@ -37,7 +37,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       request.body ??= {}
     },
   }, async (request) => {
-    // requireOperator has run: the token's name is who acknowledged
+    // the role check has run: the token's name is who acknowledged
     const by = request.operator ?? 'operator'
     const record = await app.registry.acknowledgeAlert(request.params.id, { by, note: request.body.note ?? null })
     app.live.publish('alert', { alert: record })

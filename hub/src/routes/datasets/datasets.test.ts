@@ -18,7 +18,7 @@ let announced: [string, number][]
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-dataset-routes-'))
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   announced = []
   app.labelArrivals.subscribe((model, count) => announced.push([model, count]))
   // as ingest stores them from devices

@@ -10,13 +10,12 @@ import { labelsRoute } from './labels-route.ts'
 const JsonlStream = Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'one JSON object (DatasetRow) per line' })
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody }
 
-/** Training data: label uploads, each model's dataset summary, and its immutable snapshots. Operators only. */
+/** Training data: label uploads and snapshots (operator), each model's dataset summary and its immutable snapshots (viewer). */
 export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // onRequest: an unauthenticated request is refused before its body or params are even looked at
-  app.addHook('onRequest', app.requireOperator)
   await app.register(labelsRoute)
 
   app.get('/datasets/:model', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['datasets'],
       summary: "One model's training data: samples by reason, labelled samples by class, and each version's accuracy on its labelled samples",
@@ -26,6 +25,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => app.datasets.summary(request.params.model))
 
   app.post('/datasets/:model/snapshots', {
+    config: { role: 'operator' },
     schema: {
       tags: ['datasets'],
       summary: "Snapshot the model's labelled samples: an immutable, numbered JSONL file with its sha256",
@@ -39,10 +39,12 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/datasets/:model/snapshots', {
+    config: { role: 'viewer' },
     schema: { tags: ['datasets'], summary: "The model's snapshots, oldest first", params: DatasetParams, response: { 200: DatasetSnapshotList, ...errors } },
   }, async (request) => ({ snapshots: await app.datasets.listSnapshots(request.params.model) }))
 
   app.get('/datasets/:model/snapshots/:snapshot', {
+    config: { role: 'viewer' },
     schema: { tags: ['datasets'], summary: 'One snapshot: rows, rows per class, time range, sha256, why it was made', params: DatasetSnapshotParams, response: { 200: DatasetSnapshotView, ...errors } },
   }, async (request) => {
     const { model, snapshot } = request.params
@@ -52,6 +54,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/datasets/:model/snapshots/:snapshot/data', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['datasets'],
       summary: "A snapshot's rows as JSONL (application/x-ndjson), checked against its sha256 first; ETag is the sha256",

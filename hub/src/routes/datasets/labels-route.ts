@@ -34,7 +34,8 @@ export const labelsRoute: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.post('/labels', {
-    // the operator token was checked by datasetRoutes' onRequest hook, which runs first
+    config: { role: 'operator' },
+    // the role check (plugins/route-auth.ts) runs before this
     onRequest: refuseDeclaredOversize,
     bodyLimit: MAX_LABELS_BODY_BYTES,
     schema: {

@@ -29,7 +29,7 @@ async function register(version: string, expiresAt?: number): Promise<void> {
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ef-deployments-'))
   app = await build({ config: loadHubConfig({ dataDir: join(dir, 'hub'), mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   await app.listen({ host: '127.0.0.1', port: 0 })
   mqttPort = (await app.broker.start()).mqttPort!
 })

@@ -7,8 +7,6 @@ import type { ModelVersionRecord } from '../../registry/model-store.ts'
 
 /** One device's desired state: put it on a registered version directly, and see what it reported. */
 export const deploymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', app.requireOperator)
-
   const version = async (ref: string | null | undefined): Promise<ModelVersionRecord | null | undefined> => {
     if (ref === undefined || ref === null) return ref
     const at = ref.indexOf('@')
@@ -18,6 +16,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.put('/devices/:id/desired', {
+    config: { role: 'operator' },
     schema: {
       tags: ['deployments'],
       summary: 'Put one device on a registered model version (outside a rollout); an older version than it runs is sent as a signed rollback',
@@ -37,6 +36,7 @@ export const deploymentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/devices/:id/deployment', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['deployments'],
       summary: "A device's desired state, the activation steps it reported, and its model health",

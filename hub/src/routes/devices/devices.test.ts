@@ -17,7 +17,7 @@ beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-device-routes-'))
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
   const { mqttPort } = await app.broker.start()
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   const { secret } = await app.registry.addDevice('pi-kitchen-01')
   device = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: 'pi-kitchen-01', password: secret, clientId: 'pi-kitchen-01', reconnectPeriod: 0 })
 })

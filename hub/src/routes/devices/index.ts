@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { DeviceEventList, DeviceEventsQuery, DeviceList, DeviceListQuery, DeviceParams, DeviceView, ErrorBody, PredictionBuckets, PredictionsQuery } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
 import type { DeviceRecord } from '../../registry/registry-store.ts'
+import { deviceCredentialRoutes } from './credential-routes.ts'
 import { deviceView } from './device-view.ts'
 
 const HOUR = 3_600_000
@@ -13,10 +14,12 @@ const DEFAULT_EVENTS = 100
 
 /** Devices: list with filters, one device with its counters and health, its predictions over time, its events. */
 export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', app.requireOperator)
   const view = (d: DeviceRecord) => deviceView(d, app.ingest.counters.get(d.id), app.deviceHealth.get(d.id))
+  // revoke and rotate-secret (./credential-routes.ts), admin only
+  await app.register(deviceCredentialRoutes)
 
   app.get('/devices', {
+    config: { role: 'viewer' },
     schema: { tags: ['devices'], summary: 'List devices', querystring: DeviceListQuery, response: { 200: DeviceList, 401: ErrorBody } },
   }, async (request) => {
     const tags = [request.query.tag ?? []].flat()
@@ -29,6 +32,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/devices/:id', {
+    config: { role: 'viewer' },
     schema: { tags: ['devices'], summary: 'One device with its message counters', params: DeviceParams, response: { 200: DeviceView, 401: ErrorBody, 404: ErrorBody } },
   }, async (request) => {
     const device = await app.registry.getDevice(request.params.id)
@@ -37,6 +41,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/devices/:id/predictions', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['devices'],
       summary: "A device's predictions over time, in buckets (count, mean confidence and latency, labels)",
@@ -58,6 +63,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/devices/:id/events', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['devices'],
       summary: "A device's stored events (deploy steps, errors, command results), newest first",

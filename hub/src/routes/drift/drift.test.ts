@@ -23,7 +23,7 @@ async function start(o: { telemetryStore?: SqliteTelemetry } = {}): Promise<void
   })
   // a restarted hub keeps its registry: a fresh token each start
   await app.registry.removeCredential('operator', 'ops')
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
 }
 
 beforeEach(async () => {

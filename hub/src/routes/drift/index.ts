@@ -3,12 +3,10 @@ import { DriftHistoryQuery, DriftStateList, DriftStateQuery, DriftWindowList, Er
 import { HubError } from '../../errors.ts'
 import { selectScopes, windowView } from './drift-views.ts'
 
-/** Drift: every scope's current state (from the drift engine) and stored windows (from telemetry). Operators only. */
+/** Drift: every scope's current state (from the drift engine) and stored windows (from telemetry). Viewers and up. */
 export const driftRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // onRequest: an unauthenticated request is refused before its query is even looked at
-  app.addHook('onRequest', app.requireOperator)
-
   app.get('/drift', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['drift'],
       summary: "Every drift scope's current state (per model version: the fleet and each device): raised alert kinds and the last judged window",
@@ -22,6 +20,7 @@ export const driftRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/drift/history', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['drift'],
       summary: "One model's judged drift windows, newest first, with every feature's statistics (PSI, Jensen-Shannon, KS with p-value, Wasserstein) and thresholds",

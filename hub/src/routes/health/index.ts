@@ -6,7 +6,7 @@ const startedAt = Date.now()
 
 /** `/healthz` for load balancers and `/metrics` for Prometheus: both without a token. */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness and a short status', response: { 200: Health } } }, async () => ({
+  app.get('/healthz', { config: { role: 'public' }, schema: { tags: ['health'], summary: 'Liveness and a short status', response: { 200: Health } } }, async () => ({
     status: 'ok' as const,
     version: HUB_VERSION,
     uptimeS: Math.round((Date.now() - startedAt) / 1000),
@@ -15,7 +15,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     telemetry: app.telemetry.kind,
   }))
 
-  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
+  app.get('/metrics', { config: { role: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
     reply.header('content-type', app.metrics.registry.contentType)
     return app.metrics.registry.metrics()
   })

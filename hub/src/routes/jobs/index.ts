@@ -2,11 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorBody, JOB_STATES, JobCreateBody, JobList, JobListQuery, JobParams, JobView } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
 
-/** Retraining jobs: start one by hand, list, show, cancel. Operators only. */
+/** Retraining jobs: start one by hand and cancel (operator), list and show (viewer). */
 export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onRequest', app.requireOperator)
-
   app.post('/jobs', {
+    config: { role: 'operator' },
     schema: {
       tags: ['retraining'],
       summary: 'Retrain a model now: snapshot its labelled samples, train, evaluate against the current version, register if better (and canary, by policy)',
@@ -23,6 +22,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/jobs', {
+    config: { role: 'viewer' },
     schema: { tags: ['retraining'], summary: 'Retraining jobs, newest first', querystring: JobListQuery, response: { 200: JobList, 400: ErrorBody, 401: ErrorBody } },
   }, async (request) => {
     const { model, state, limit } = request.query
@@ -31,6 +31,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/jobs/:id', {
+    config: { role: 'viewer' },
     schema: { tags: ['retraining'], summary: 'One job: trigger, progress, snapshot, candidate-vs-current evaluation, registered version, canary rollout', params: JobParams, response: { 200: JobView, 401: ErrorBody, 404: ErrorBody } },
   }, async (request) => {
     const job = await app.retraining.jobs.get(request.params.id)
@@ -39,6 +40,7 @@ export const jobRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/jobs/:id/cancel', {
+    config: { role: 'operator' },
     schema: { tags: ['retraining'], summary: 'Cancel a queued job, or stop a running one at its next epoch or step', params: JobParams, response: { 200: JobView, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody } },
   }, async (request) => app.retraining.jobs.cancel(request.params.id, request.operator))
 }

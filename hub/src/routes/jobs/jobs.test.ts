@@ -21,7 +21,7 @@ beforeEach(async () => {
   const config = loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {})
   // few epochs keep the test short; the canary starts with a shadow stage as by default
   app = await build({ config: { ...config, retraining: { 'gas-sensor': { epochs: 5, canaryShadow: '1m', canaryGates: { maxConfidenceDrop: '5%' } } } } })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   await pushModel(shippedPackageDir('gas-sensor'), { registry: app.registry, blobs: new ModelBlobs(hubPaths(dataDir).models), keys: app.signingKeys })
 })
 

@@ -12,7 +12,9 @@ export const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/live', {
-    onRequest: app.requireOperator,
+    config: { role: 'viewer' },
+    // a HEAD would hold a stream open with nothing to read
+    exposeHeadRoute: false,
     schema: {
       tags: ['live'],
       summary: 'Live changes as server-sent events (text/event-stream)',

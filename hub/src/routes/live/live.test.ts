@@ -20,7 +20,7 @@ beforeEach(async () => {
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
   base = await app.listen({ host: '127.0.0.1', port: 0 })
   mqttUrl = `mqtt://127.0.0.1:${(await app.broker.start()).mqttPort}`
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
 })
 
 afterEach(async () => {

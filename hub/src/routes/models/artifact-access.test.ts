@@ -1,21 +1,6 @@
 import { examples, type Desired, type ModelTarget } from '@edgefleet/protocol'
 import { describe, expect, it } from 'vitest'
-import { deviceMayFetch, desiredVersions, parseBasicAuthorization } from './artifact-access.ts'
-
-const basic = (s: string) => `Basic ${Buffer.from(s).toString('base64')}`
-
-describe('parseBasicAuthorization', () => {
-  it('splits id and secret at the first colon', () => {
-    expect(parseBasicAuthorization(basic('pi-01:s3cr:et'))).toEqual({ deviceId: 'pi-01', secret: 's3cr:et' })
-    expect(parseBasicAuthorization(`basic  ${Buffer.from('pi-01:x').toString('base64')}`)).toEqual({ deviceId: 'pi-01', secret: 'x' })
-  })
-
-  it('is null for anything else', () => {
-    for (const header of [undefined, '', 'Bearer ops.abc', basic('no-colon'), basic(':secret'), 'Basic !!!']) {
-      expect(parseBasicAuthorization(header), String(header)).toBeNull()
-    }
-  })
-})
+import { deviceMayFetch, desiredVersions } from './artifact-access.ts'
 
 describe('deviceMayFetch', () => {
   const target = (version: string): ModelTarget => ({ ...(examples.desired as Desired).active!, name: 'gas-sensor', version })

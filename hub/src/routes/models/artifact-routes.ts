@@ -5,12 +5,11 @@ import type { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorBody, ModelVersionParams } from '@edgefleet/protocol'
 import Type from 'typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import { parseBearerAuthorization } from '../../auth/operator-token.ts'
+import type { FastifyRequest } from 'fastify'
 import { HubError } from '../../errors.ts'
 import type { ModelBlobs } from '../../models/model-blobs.ts'
 import type { ModelVersionRecord } from '../../registry/model-store.ts'
-import { desiredVersions, deviceMayFetch, parseBasicAuthorization } from './artifact-access.ts'
+import { desiredVersions, deviceMayFetch } from './artifact-access.ts'
 import { parseByteRange } from './byte-range.ts'
 
 export interface ArtifactRoutesOptions {
@@ -23,7 +22,6 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 const OnnxBytes = Type.Unsafe<Readable | undefined>({ type: 'string', format: 'binary', description: 'the ONNX file, or the requested byte range of it' })
 /** The manifest as stored: JSON text sent as it is. */
 const ManifestText = Type.Unsafe<string | undefined>({ type: 'string', description: 'the manifest (JSON) with the hub\'s signature' })
-// the app's OpenAPI document declares only the operator scheme; devices use HTTP Basic (see the description)
 const description = 'A device authenticates with HTTP Basic `<device id>:<secret>` and may fetch only the versions its desired state names (active or shadow); an operator token may fetch any version.'
 
 /**
@@ -32,29 +30,14 @@ const description = 'A device authenticates with HTTP Basic `<device id>:<secret
  * versions its desired state names; an operator token may fetch any.
  */
 export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesOptions> = async (app, o) => {
-  /** the device a request authenticated as (absent for an operator) */
-  const devices = new WeakMap<FastifyRequest, string>()
   /** serialised manifests, by the registry's (cached, immutable) record */
   const manifests = new WeakMap<ModelVersionRecord, { text: string; bytes: number; etag: string }>()
 
-  // onRequest: who is asking, before anything else is looked at
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (parseBearerAuthorization(request.headers.authorization)) return app.requireOperator(request, reply)
-    const device = parseBasicAuthorization(request.headers.authorization)
-    // [RFC 9110 §11.6.1] a 401 names the scheme that would work
-    reply.header('www-authenticate', 'Basic realm="edgefleet models", charset="UTF-8"')
-    if (!device) throw new HubError('HUB_UNAUTHORIZED', 'send the device\'s id and secret as HTTP Basic credentials (`Authorization: Basic base64(<id>:<secret>)`), or an operator token as `Authorization: Bearer <name>.<secret>`')
-    if (!(await app.registry.verifyDeviceSecret(device.deviceId, device.secret))) {
-      throw new HubError('HUB_UNAUTHORIZED', `unknown device or wrong secret for ${JSON.stringify(device.deviceId)}: use the secret from \`edgefleet device add\` (or \`device rotate-secret\`)`)
-    }
-    reply.removeHeader('www-authenticate')
-    devices.set(request, device.deviceId)
-  }
-
-  // preHandler: may this device have this version (its params validated by now)
+  // preHandler: may this device have this version (its params validated by now); the `device` role check
+  // (plugins/route-auth.ts) has authenticated the caller as a device or an operator, who may fetch any
   const authorize = async (request: FastifyRequest): Promise<void> => {
-    const deviceId = devices.get(request)
-    if (deviceId === undefined) return
+    const { deviceId } = request
+    if (deviceId === null) return
     const wanted = request.params as ModelVersionParams
     const desired = (await app.registry.getDesired(deviceId))?.desired ?? null
     if (!deviceMayFetch(desired, wanted)) {
@@ -73,7 +56,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesOptions> = 
   app.route({
     method: ['GET', 'HEAD'],
     url: '/models/:name/:version/model.onnx',
-    onRequest: authenticate,
+    config: { role: 'device' },
     preHandler: authorize,
     schema: {
       tags: ['models'],
@@ -109,7 +92,7 @@ export const artifactRoutes: FastifyPluginAsyncTypebox<ArtifactRoutesOptions> = 
   app.route({
     method: ['GET', 'HEAD'],
     url: '/models/:name/:version/manifest.json',
-    onRequest: authenticate,
+    config: { role: 'device' },
     preHandler: authorize,
     schema: { tags: ['models'], summary: 'Download a version\'s manifest, signed by the hub', description, params: ModelVersionParams, response: { 200: ManifestText, ...errors } },
     handler: async (request, reply) => {

@@ -23,7 +23,7 @@ const MANIFEST = '/api/v1/models/gas-sensor/1.0.0/manifest.json'
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-model-artifacts-'))
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   const res = await app.inject(await uploadRequest(GAS_SENSOR, token))
   expect(res.statusCode, res.body).toBe(201)
   v1 = res.json()

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { build } from '../../app.ts'
 import { loadHubConfig } from '../../config.ts'
 import { HubMetrics } from '../../metrics.ts'
-import { operatorAuthPlugin } from '../../plugins/operator-auth.ts'
+import { routeAuthPlugin } from '../../plugins/route-auth.ts'
 import { signingPlugin } from '../../plugins/signing.ts'
 import { storesPlugin } from '../../plugins/stores.ts'
 import { modelRoutes } from './index.ts'
@@ -23,7 +23,7 @@ let uploaded: ModelVersionView
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ef-model-routes-'))
   app = await build({ config: loadHubConfig({ dataDir, mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent' }, {}) })
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
   const res = await app.inject(await uploadRequest(GAS_SENSOR, token, { modelFilename: 'anything.onnx' }))
   expect(res.statusCode, res.body).toBe(201)
   uploaded = res.json()
@@ -154,7 +154,7 @@ describe('upload size limit', () => {
     own = await mkdtemp(join(tmpdir(), 'ef-model-limit-'))
     small = Fastify()
     await small.register(storesPlugin, { dataDir: own, telemetry: 'sqlite', retentionDays: 0 })
-    await small.register(operatorAuthPlugin)
+    await small.register(routeAuthPlugin)
     await small.register(signingPlugin, { dataDir: own })
     small.decorate('metrics', new HubMetrics(() => 0))
     await small.register(modelRoutes, { prefix: '/api/v1', dataDir: own, maxUploadBytes: 100_000 })
@@ -166,7 +166,7 @@ describe('upload size limit', () => {
   })
 
   it('answers 413 HUB_UPLOAD_TOO_LARGE and registers nothing, whether the size is declared or only counted', async () => {
-    const ops = `ops.${(await small.registry.addCredential('operator', 'ops')).secret}`
+    const ops = `ops.${(await small.registry.addCredential('operator', 'ops', 'operator')).secret}`
     for (const chunked of [false, true]) {
       const res = await small.inject(await uploadRequest(GAS_SENSOR, ops, { chunked }))
       expect(res.statusCode, `chunked: ${chunked}`).toBe(413)

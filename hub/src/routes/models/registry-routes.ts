@@ -3,12 +3,10 @@ import { ErrorBody, ModelListQuery, ModelVersionList, ModelVersionParams, ModelV
 import { HubError } from '../../errors.ts'
 import { versionSummary, versionView } from './model-views.ts'
 
-/** The registry's versions: list (optionally of one model) and one version with manifest and lineage. Operators only. */
+/** The registry's versions: list (optionally of one model) and one version with manifest and lineage. Viewers and up. */
 export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // onRequest: an unauthenticated request is refused before its query is looked at
-  app.addHook('onRequest', app.requireOperator)
-
   app.get('/models', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['models'],
       summary: 'List registered model versions, by name then version (oldest first)',
@@ -18,6 +16,7 @@ export const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => ({ versions: (await app.registry.listModelVersions(request.query.name)).map(versionSummary) }))
 
   app.get('/models/:name/:version', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['models'],
       summary: 'One registered version: its signed manifest and lineage (ancestors and children)',

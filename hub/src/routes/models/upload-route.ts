@@ -39,7 +39,9 @@ export const uploadRoute: FastifyPluginAsyncTypebox<UploadRouteOptions> = async 
   }
 
   app.post('/models', {
-    onRequest: [app.requireOperator, refuseDeclaredOversize],
+    config: { role: 'operator' },
+    // the role check (plugins/route-auth.ts) runs first, so an unauthorised upload is refused before its size
+    onRequest: refuseDeclaredOversize,
     schema: {
       tags: ['models'],
       summary: 'Register a model package (multipart/form-data: file parts `manifest` and `model`)',

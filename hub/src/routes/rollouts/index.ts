@@ -10,10 +10,10 @@ const COMMANDS = ['pause', 'resume', 'abort', 'rollback'] as const satisfies rea
 
 /** Rollouts: create (the settings of `edgefleet rollout create`), list, show with progress, and the operator's commands. */
 export const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', app.requireOperator)
   const view = async (s: StoredRollout) => rolloutView(s, await app.rollouts.facts(s), Date.now())
 
   app.post('/rollouts', {
+    config: { role: 'operator' },
     schema: {
       tags: ['rollouts'],
       summary: 'Start a health-gated rollout of a registered version in waves',
@@ -28,6 +28,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/rollouts', {
+    config: { role: 'viewer' },
     schema: { tags: ['rollouts'], summary: 'Rollouts, newest first', querystring: RolloutListQuery, response: { 200: RolloutList, 401: ErrorBody } },
   }, async (request) => {
     const { model, state, limit } = request.query
@@ -36,6 +37,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/rollouts/:id', {
+    config: { role: 'viewer' },
     schema: { tags: ['rollouts'], summary: 'One rollout: progress per wave (device counts per state), gate verdicts, history', params: RolloutParams, response: { 200: RolloutView, 401: ErrorBody, 404: ErrorBody } },
   }, async (request) => {
     const s = await app.rollouts.get(request.params.id)
@@ -44,6 +46,7 @@ export const rolloutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/rollouts/:id/:command', {
+    config: { role: 'operator' },
     schema: {
       tags: ['rollouts'],
       summary: 'pause, resume, abort (rolls back every updated device) or rollback (a completed rollout)',

@@ -21,7 +21,7 @@ const running = new Map<string, { version: string; sha256: string; seq: number }
 async function start(): Promise<void> {
   app = await build({ config: loadHubConfig({ dataDir: join(dir, 'hub'), mqttPort: 0, wsPort: 0, httpPort: 0, logLevel: 'silent', publicUrl: 'http://hub.test' }, {}) })
   await app.registry.removeCredential('operator', 'ops')
-  token = `ops.${(await app.registry.addCredential('operator', 'ops')).secret}`
+  token = `ops.${(await app.registry.addCredential('operator', 'ops', 'operator')).secret}`
 }
 
 async function register(version: string): Promise<string> {
