@@ -20,7 +20,8 @@ const OPTIONAL_EXTERNALS = ['onnxruntime-node', 'sharp']
 interface Flashed {
   out: string
   kind: 'dir' | 'tar.gz'
-  credentials: 'added' | 'rotated'
+  deviceId: string
+  credentials: 'added' | 'rotated' | 'claim'
   model: { name: string; version: string; from: string }
   sizes: { total: number; js: number; wasm: number; model: number; packed?: number }
 }
@@ -155,6 +156,34 @@ describe('edgefleet flash: a self-contained agent bundle on plain node', { timeo
     expect(fresh.code, fresh.stderr).toBe(0)
     expect(await storedPredictions('pi-again')).toBe(rows(2))
     expect(await device('pi-again')).toMatchObject({ model: { name: 'gas-sensor', version: '1.0.0' }, backend: 'wasm' })
+  })
+
+  it('writes a batch image with a claim token: two devices run the same bundle, each claims its own id and its predictions are stored under it', async () => {
+    const work = tempDir('edgefleet-flash-')
+    const added = await edgefleet(['claim-token', 'add', 'line-3', '--prefix', 'line3', '--max-uses', '2', '--json'])
+    expect(added.code, added.stderr).toBe(0)
+    const claimToken = (JSON.parse(added.stdout) as { token: string }).token
+    // a mistyped token fails at flash time, not on every device at its first start
+    const typo = await edgefleet(['flash', '--hub', h.mqttUrl, '--claim-token', `${claimToken}x`, '--out', join(work, 'typo')])
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toContain('error HUB_CLAIM_TOKEN_NOT_FOUND')
+    const image = await flash(['--claim-token', claimToken, '--out', join(work, 'image.tar.gz')])
+    expect(image).toMatchObject({ kind: 'tar.gz', credentials: 'claim', deviceId: 'claim token line-3' })
+
+    const devices = ['unit-a', 'unit-b']
+    for (const [i, serial] of devices.entries()) {
+      const dir = join(work, serial)
+      mkdirSync(dir)
+      execFileSync('tar', ['-xzf', join(work, 'image.tar.gz'), '-C', dir])
+      const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>
+      expect(config).toMatchObject({ claimToken })
+      expect(config).not.toHaveProperty('secret')
+      const run = await startBundle(dir, ['--serial', serial, '--csv', batch(i + 1), ...GAS_ARGS, '--drain-timeout', '60']).done
+      expect(run.code, run.stderr).toBe(0)
+      // the identity it claimed stays in the bundle's state directory, readable by its owner only
+      expect(statSync(join(dir, 'state', 'identity.json')).mode & 0o777).toBe(0o600)
+      expect(await storedPredictions(`line3-${serial}`)).toBe(rows(i + 1))
+    }
   })
 
   it('refuses to overwrite without --force, names a camera source\'s missing sharp, and says what a missing build needs', async () => {

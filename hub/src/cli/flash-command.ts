@@ -8,7 +8,8 @@ import { print } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 
 interface FlashFlags {
-  device: string
+  device?: string
+  claimToken?: string
   out: string
   hub: string
   model: string
@@ -30,7 +31,8 @@ export function registerFlashCommand(program: Command): void {
   program
     .command('flash')
     .description('write a self-contained agent bundle for a device: the agent (runs on plain node >= 20), its model, credentials, start script and systemd unit')
-    .requiredOption('--device <id>', 'the device: registered if new; if it exists it gets a new secret, and earlier bundles for it stop connecting')
+    .option('--device <id>', 'the device: registered if new; if it exists it gets a new secret, and earlier bundles for it stop connecting')
+    .option('--claim-token <name.secret>', 'instead of --device: a batch image holding this claim token (`edgefleet claim-token add`, or $EDGEFLEET_CLAIM_TOKEN); every device that runs it claims its own id <prefix>-<serial> on first start')
     .requiredOption('--out <dir|file.tar.gz>', 'where to write the bundle: a directory, or a gzipped tarball (.tar.gz, .tgz)')
     .requiredOption('--hub <mqtt-url>', 'the hub\'s MQTT broker as the DEVICE reaches it: mqtt://hub.example:1883 (mqtts://, ws://, wss:// also work)')
     .option('--model <name[@version]|dir>', 'initial model: a registered version (name@version, or name for the newest), a package directory, or a shipped model', 'gas-sensor')
@@ -45,15 +47,18 @@ export function registerFlashCommand(program: Command): void {
     .option('--json', 'print the result (paths, sizes, model, credentials: added or rotated) as JSON; the secret stays in config.json only')
     .addHelpText('after', FLASH_HELP)
     .action(async (o: FlashFlags) => {
+      const claimToken = o.claimToken ?? (o.device === undefined ? process.env.EDGEFLEET_CLAIM_TOKEN : undefined)
+      if ((o.device === undefined) === (claimToken === undefined)) throw new UsageError('give either --device <id> (one device) or --claim-token <name.secret> (a batch image whose devices claim their ids)')
+      if (claimToken !== undefined && o.mqttUrl !== undefined && o.mqttTopic === undefined) throw new UsageError('with --claim-token, give --mqtt-topic too: the device ids are not known yet, so there is no default ef/v1/sensors/<device>/+')
       if (!HUB_URL.test(o.hub)) throw new UsageError(`--hub ${JSON.stringify(o.hub)}: give the broker URL the device reaches, e.g. mqtt://hub.example:1883`)
       if (o.mqttTopic !== undefined && o.mqttUrl === undefined) throw new UsageError('--mqtt-topic goes with --mqtt-url (the broker the device\'s sensors publish to)')
       if (o.mqttUrl !== undefined && o.snapshotUrl !== undefined) throw new UsageError('--mqtt-url feeds a tabular model, --snapshot-url an image model: choose one')
       const sources = {
-        ...(o.mqttUrl !== undefined ? { mqttUrl: o.mqttUrl, mqttTopic: o.mqttTopic ?? sensorFilter(o.device) } : {}),
+        ...(o.mqttUrl !== undefined ? { mqttUrl: o.mqttUrl, mqttTopic: o.mqttTopic ?? sensorFilter(o.device!) } : {}),
         ...(o.snapshotUrl !== undefined ? { snapshotUrl: o.snapshotUrl } : {}),
       }
       const result = await flashDevice({
-        deviceId: o.device, out: o.out, hub: o.hub, model: o.model, dataDir: o.dataDir, agentBundleDir: o.agentBundle,
+        identity: claimToken !== undefined ? { claimToken } : { deviceId: o.device! }, out: o.out, hub: o.hub, model: o.model, dataDir: o.dataDir, agentBundleDir: o.agentBundle,
         installDir: o.installDir, force: o.force === true, sources, caFile: o.ca,
         onStep: o.json ? undefined : (line) => process.stderr.write(`  ${line}\n`),
       })
@@ -65,11 +70,13 @@ export function registerFlashCommand(program: Command): void {
 const FLASH_HELP = `
 Example:
   edgefleet flash --device pi-01 --hub mqtt://192.168.1.10:1883 --model gas-sensor --out pi-01.tar.gz
+  edgefleet claim-token add line-3 --prefix line3 --max-uses 50 --expires 30d     # prints line-3.<secret> once
+  edgefleet flash --claim-token line-3.<secret> --hub mqtt://192.168.1.10:1883 --out line3.tar.gz   # one image for all 50
   scp pi-01.tar.gz pi@pi-01: && ssh pi@pi-01 'mkdir bundle && tar -xzf pi-01.tar.gz -C bundle && bundle/start.sh --csv readings.csv'
 
 The bundle needs only Node.js 20 or newer on the device: no npm install, no repository. Its README.txt
 says how to install it as a systemd service (/opt/edgefleet by default, see --install-dir).
-config.json holds the device's secret (mode 0600): treat the bundle like a password. Flashing a device
+config.json holds the device's secret or the claim token (mode 0600): treat the bundle like a password. Flashing a device
 that exists gives it a new secret, so bundles flashed for it before stop connecting.
 The agent bundle is built by \`npx --yes pnpm@12.4.2 --filter @edgefleet/edge-agent build:bundle\`.`
 
@@ -78,7 +85,9 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 function printResult(r: FlashResult): void {
   print(`flashed ${r.deviceId}: ${r.out}`)
   print(`  model ${r.model.name}@${r.model.version} (${r.model.from}), agent ${r.agentVersion}`)
-  print(`  device ${r.credentials === 'added' ? 'registered with a new secret' : 'has a new secret: bundles flashed for it before no longer connect'} (in config.json only)`)
+  print(r.credentials === 'claim'
+    ? '  batch image: config.json holds the claim token; each device claims its own id and secret on first start'
+    : `  device ${r.credentials === 'added' ? 'registered with a new secret' : 'has a new secret: bundles flashed for it before no longer connect'} (in config.json only)`)
   const packed = r.sizes.packed === undefined ? '' : `, ${mib(r.sizes.packed)} as .tar.gz`
   print(`  size ${mib(r.sizes.total)} unpacked${packed}: agent JS ${mib(r.sizes.js)}, WASM ${mib(r.sizes.wasm)}, model ${mib(r.sizes.model)}`)
   if (!r.hasSource) print('  no source of readings in config.json: give one to start.sh (--csv FILE) or add mqttUrl/mqttTopic before enabling the service (README.txt)')

@@ -25,11 +25,12 @@ export interface DeviceSources {
   snapshotUrl?: string | undefined
 }
 
-export interface DeviceConfigOptions {
+/** Who the flashed device is: one registered device, or a claim token for a batch (each device claims its own identity on first start). */
+export type DeviceIdentity = { deviceId: string; secret: string } | { claimToken: string }
+
+export type DeviceConfigOptions = DeviceIdentity & {
   /** the URL the device reaches the hub's MQTT broker at */
   hub: string
-  deviceId: string
-  secret: string
   sources?: DeviceSources
   /** the bundle carries {@link CA_FILE} (a hub with TLS whose certificate the system does not trust) */
   ca?: boolean
@@ -45,8 +46,7 @@ export function deviceConfig(o: DeviceConfigOptions): Record<string, unknown> {
   return {
     model: `./${MODEL_DIR}`,
     hub: o.hub,
-    deviceId: o.deviceId,
-    secret: o.secret,
+    ...('claimToken' in o ? { claimToken: o.claimToken } : { deviceId: o.deviceId, secret: o.secret }),
     stateDir: `./${STATE_DIR}`,
     hubPublicKey: `./${PUBLIC_KEY_FILE}`,
     ...(o.ca ? { ca: `./${CA_FILE}` } : {}),
@@ -68,7 +68,7 @@ export function hasSource(sources: DeviceSources | undefined): boolean {
  */
 export function startScript(deviceId: string): string {
   return `#!/bin/sh
-# edgefleet agent for device ${deviceId}, written by \`edgefleet flash\`.
+# edgefleet agent for ${deviceId}, written by \`edgefleet flash\`.
 # Usage: ./start.sh [edgefleet-agent run options, e.g. --csv readings.csv]
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$(readlink -f -- "$0" 2>/dev/null || printf '%s' "$0")")" && pwd)
@@ -86,6 +86,7 @@ exec node "$here/${AGENT_FILE}" run --config "$here/${CONFIG_FILE}" "$@"
 }
 
 export interface UnitOptions {
+  /** the device id, or what a batch image is called (`claim token <name>`), for descriptions and comments */
   deviceId: string
   installDir: string
 }
@@ -98,7 +99,7 @@ export interface UnitOptions {
 export function systemdUnit(o: UnitOptions): string {
   const dir = o.installDir
   return `[Unit]
-Description=edgefleet agent (device ${o.deviceId})
+Description=edgefleet agent (${o.deviceId})
 Documentation=file://${dir}/${README_FILE}
 Wants=network-online.target
 After=network-online.target
@@ -145,6 +146,8 @@ export interface ReadmeOptions extends UnitOptions {
   model: string
   /** whether the config names a source of readings */
   hasSource: boolean
+  /** a batch image: the config holds a claim token, each device claims its own id on first start */
+  claim?: boolean
 }
 
 /** How to install and run the bundle. */
@@ -155,9 +158,18 @@ export function readme(o: ReadmeOptions): string {
     : `
 The config names no source of readings yet. Give one to start.sh (./start.sh --csv readings.csv), or
 add it to ${CONFIG_FILE} before enabling the service, e.g.
-  "mqttUrl": "mqtt://localhost:1883", "mqttTopic": "ef/v1/sensors/${o.deviceId}/+"
+  "mqttUrl": "mqtt://localhost:1883", "mqttTopic": "${o.claim ? 'ef/v1/sensors/+/+' : `ef/v1/sensors/${o.deviceId}/+`}"
 `
-  return `edgefleet agent bundle for device ${o.deviceId}
+  const identity = o.claim
+    ? `${CONFIG_FILE} holds a claim token (mode 0600), not a device identity: on its first start each device
+that runs this bundle claims its own id and secret from the hub (its serial is /etc/machine-id, or the
+host name; override with --serial) and keeps them in ${STATE_DIR}/identity.json (mode 0600). Revoke the
+claim token (\`edgefleet claim-token revoke\`) once the batch is in service.
+`
+    : `The secret in ${CONFIG_FILE} is this bundle's alone: flashing ${o.deviceId} again gives it a new secret,
+and this bundle then no longer connects.
+`
+  return `edgefleet agent bundle for ${o.claim ? o.deviceId : `device ${o.deviceId}`}
 model ${o.model}, hub ${o.hub}
 
 Needs only Node.js ${MIN_NODE_MAJOR} or newer (node on PATH). Try it in place:
@@ -173,13 +185,11 @@ Install as a service (systemd):
 ${source}
 Files:
   ${AGENT_FILE}        the agent (one file), with wasm/ (onnxruntime's WebAssembly) beside it
-  ${CONFIG_FILE}              settings of \`edgefleet-agent run\`; holds the device's secret (mode 0600)
+  ${CONFIG_FILE}              settings of \`edgefleet-agent run\`; holds the ${o.claim ? 'claim token' : 'device\'s secret'} (mode 0600)
   ${PUBLIC_KEY_FILE}       the hub's model-signing key: models the hub sends are checked against it
   ${MODEL_DIR}/                   the initial model package; models the hub deploys later live in ${STATE_DIR}/
   ${STATE_DIR}/                   outbox of unsent messages, message numbering, deployed models
   ${START_SCRIPT}, ${UNIT_FILE}
 
-The secret in ${CONFIG_FILE} is this bundle's alone: flashing ${o.deviceId} again gives it a new secret,
-and this bundle then no longer connects.
-`
+${identity}`
 }

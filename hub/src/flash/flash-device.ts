@@ -9,13 +9,14 @@ import { SqliteRegistry } from '../registry/sqlite-registry.ts'
 import { readAgentBundle } from './agent-bundle.ts'
 import { copyAgent, listFiles, packBundle, scriptMode, SECRET_FILE_MODE, writeModel, writeText } from './bundle-files.ts'
 import {
-  CA_FILE, CONFIG_FILE, deviceConfig, hasSource, PUBLIC_KEY_FILE, readme, README_FILE, START_SCRIPT, startScript, systemdUnit, UNIT_FILE,
+  CA_FILE, CONFIG_FILE, deviceConfig, hasSource, type DeviceIdentity, PUBLIC_KEY_FILE, readme, README_FILE, START_SCRIPT, startScript, systemdUnit, UNIT_FILE,
   type DeviceSources,
 } from './device-files.ts'
 import { resolveFlashModel } from './flash-model.ts'
 
 export interface FlashOptions {
-  deviceId: string
+  /** one device (registered if new, else given a new secret), or a claim token `<name>.<secret>` for a batch image */
+  identity: { deviceId: string } | { claimToken: string }
   /** a directory, or a file ending in .tar.gz / .tgz */
   out: string
   /** the URL the device reaches the hub's MQTT broker at */
@@ -49,11 +50,12 @@ export interface BundleSizes {
 }
 
 export interface FlashResult {
+  /** the device id, or `claim token <name>` for a batch image */
   deviceId: string
   out: string
   kind: 'dir' | 'tar.gz'
-  /** `added` a new device, or `rotated` an existing device's secret (earlier bundles for it stop working) */
-  credentials: 'added' | 'rotated'
+  /** `added` a new device, `rotated` an existing device's secret (earlier bundles for it stop working), or `claim` (each device claims its own) */
+  credentials: 'added' | 'rotated' | 'claim'
   model: { name: string; version: string; from: string }
   agentVersion: string
   sizes: BundleSizes
@@ -82,9 +84,11 @@ export async function flashDevice(o: FlashOptions): Promise<FlashResult> {
   // a directory is staged beside its final place (renamed into it), a tarball anywhere
   const staged = await mkdtemp(kind === 'dir' ? join(dirname(out), `.${basename(out)}.flash-`) : join(tmpdir(), 'edgefleet-flash-'))
   try {
-    const existing = await registry.getDevice(o.deviceId)
+    const claim = 'claimToken' in o.identity ? await checkClaimToken(registry, o.identity.claimToken) : null
+    const label = claim ? `claim token ${claim.name}` : (o.identity as { deviceId: string }).deviceId
+    const existing = claim ? null : await registry.getDevice(label)
     if (existing?.revokedAt != null) {
-      throw new HubError('HUB_USAGE', `device ${o.deviceId} was revoked: remove it (\`edgefleet device remove ${o.deviceId}\`) and flash again to register it anew`)
+      throw new HubError('HUB_USAGE', `device ${label} was revoked: remove it (\`edgefleet device remove ${label}\`) and flash again to register it anew`)
     }
     const model = await resolveFlashModel(o.model, registry, paths.models)
     const { name, version } = model.manifest
@@ -94,34 +98,57 @@ export async function flashDevice(o: FlashOptions): Promise<FlashResult> {
     const keys = await SigningKeys.loadOrCreate(paths.keys)
     await writeText(join(staged, PUBLIC_KEY_FILE), keys.publicKeyPem)
     if (o.caFile !== undefined) await writeText(join(staged, CA_FILE), await readCa(o.caFile))
-    const unit = { deviceId: o.deviceId, installDir: o.installDir }
+    const unit = { deviceId: label, installDir: o.installDir }
     const withSource = hasSource(o.sources)
-    await writeText(join(staged, START_SCRIPT), startScript(o.deviceId), scriptMode)
+    await writeText(join(staged, START_SCRIPT), startScript(label), scriptMode)
     await writeText(join(staged, UNIT_FILE), systemdUnit(unit))
-    await writeText(join(staged, README_FILE), readme({ ...unit, hub: o.hub, model: `${name}@${version}`, hasSource: withSource }))
+    await writeText(join(staged, README_FILE), readme({ ...unit, hub: o.hub, model: `${name}@${version}`, hasSource: withSource, claim: claim !== null }))
     step('staged the agent, the model, the hub\'s public key, start.sh and the systemd unit')
     let credentials: FlashResult['credentials']
-    let secret: string
-    if (existing) {
-      secret = await registry.rotateDeviceSecret(o.deviceId)
+    let identity: DeviceIdentity
+    if (claim) {
+      identity = { claimToken: claim.token }
+      credentials = 'claim'
+    } else if (existing) {
+      identity = { deviceId: label, secret: await registry.rotateDeviceSecret(label) }
       credentials = 'rotated'
     } else {
-      secret = (await registry.addDevice(o.deviceId)).secret
+      identity = { deviceId: label, secret: (await registry.addDevice(label)).secret }
       credentials = 'added'
     }
-    step(credentials === 'added' ? `device ${o.deviceId} registered` : `device ${o.deviceId}: new secret (earlier bundles for it no longer connect)`)
-    await writeText(join(staged, CONFIG_FILE), `${JSON.stringify(deviceConfig({ hub: o.hub, deviceId: o.deviceId, secret, ca: o.caFile !== undefined, ...(o.sources ? { sources: o.sources } : {}) }), null, 2)}\n`, SECRET_FILE_MODE)
+    step({ claim: `${label}: each device claims its own id on first start`, added: `device ${label} registered`, rotated: `device ${label}: new secret (earlier bundles for it no longer connect)` }[credentials])
+    await writeText(join(staged, CONFIG_FILE), `${JSON.stringify(deviceConfig({ hub: o.hub, ...identity, ca: o.caFile !== undefined, ...(o.sources ? { sources: o.sources } : {}) }), null, 2)}\n`, SECRET_FILE_MODE)
     const files = await listFiles(staged)
     const packed = await packBundle(staged, out, kind)
     step(`wrote ${out}`)
     return {
-      deviceId: o.deviceId, out, kind, credentials, model: { name, version, from: model.from }, agentVersion: agent.agentVersion,
+      deviceId: label, out, kind, credentials, model: { name, version, from: model.from }, agentVersion: agent.agentVersion,
       sizes: sizesOf(files, packed), files, hasSource: withSource,
     }
   } finally {
     await rm(staged, { recursive: true, force: true })
     await registry.close()
   }
+}
+
+/**
+ * A batch image carries the claim token itself: check it now (known, secret right, not revoked, not
+ * expired, uses left) so that a typo fails here rather than on every device at its first start.
+ */
+async function checkClaimToken(registry: SqliteRegistry, token: string): Promise<{ name: string; token: string }> {
+  const dot = token.lastIndexOf('.')
+  const name = token.slice(0, Math.max(dot, 0))
+  const usage = 'give --claim-token as <name>.<secret>, exactly as `edgefleet claim-token add` printed it'
+  if (dot <= 0 || dot === token.length - 1) throw new HubError('HUB_USAGE', `--claim-token: ${usage}`)
+  const record = await registry.getClaimToken(name)
+  if (!record || !(await registry.verifyClaimToken(name, token.slice(dot + 1)))) {
+    throw new HubError('HUB_CLAIM_TOKEN_NOT_FOUND', `--claim-token: no claim token ${JSON.stringify(name)} with that secret in this hub's registry: ${usage} (see \`edgefleet claim-token list\`)`)
+  }
+  const now = Date.now()
+  if (record.revokedAt !== null) throw new HubError('HUB_USAGE', `claim token ${name} was revoked: create another with \`edgefleet claim-token add\``)
+  if (record.expiresAt !== null && record.expiresAt <= now) throw new HubError('HUB_USAGE', `claim token ${name} expired at ${new Date(record.expiresAt).toISOString()}: create another with \`edgefleet claim-token add --expires …\``)
+  if (record.maxUses !== null && record.uses >= record.maxUses) throw new HubError('HUB_CLAIM_TOKEN_USED_UP', `claim token ${name} has made all ${record.maxUses} of its devices: create another for this batch`)
+  return { name, token }
 }
 
 async function readCa(path: string): Promise<string> {
