@@ -21,6 +21,7 @@ export class HubMetrics implements AlertObserver {
   private readonly claims: Counter<'outcome'>
   private readonly limitRefusals: Counter<'limit'>
   private readonly paced: Counter
+  private readonly mqttRefusals: Counter<'kind'>
 
   constructor(connectedDevices: () => number) {
     this.devicesConnected = new Gauge({
@@ -101,6 +102,13 @@ export class HubMetrics implements AlertObserver {
       registers: [this.registry],
     })
     for (const limit of ['payload-size', 'publish-rate', 'connections', 'upload-size']) this.limitRefusals.inc({ limit }, 0)
+    this.mqttRefusals = new Counter({
+      name: 'edgefleet_mqtt_refusals_total',
+      help: 'MQTT clients turned away by the embedded broker, by kind: authentication (bad user name or password), publish and subscribe (topic policy), protocol (a packet that breaks MQTT, e.g. a wildcard or invalid UTF-8 in a topic name: the connection is closed)',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    })
+    for (const kind of ['authentication', 'publish', 'subscribe', 'protocol']) this.mqttRefusals.inc({ kind }, 0)
     this.paced = new Counter({
       name: 'edgefleet_publishes_paced_total',
       help: 'Device publishes over devicePublishBurst whose PUBACK was held back to devicePublishRate (slowed, not refused)',
@@ -111,6 +119,11 @@ export class HubMetrics implements AlertObserver {
   /** A client was refused by one of the hub's limits (limits/limit-policy.ts). */
   limitRefused(limit: string): void {
     this.limitRefusals.inc({ limit })
+  }
+
+  /** The embedded broker turned a client away (broker/embedded-broker.ts `MqttRefusal`). */
+  mqttRefused(kind: string): void {
+    this.mqttRefusals.inc({ kind })
   }
 
   /** A device's publish was held back to its publish rate (its PUBACK waited; nothing refused). */

@@ -175,6 +175,11 @@ describe('MQTT ingest under generated malformed payloads', () => {
       fc.constantFrom('', 'ef/v1/dev/abuser/pred\u0000', 'ef/v1/dev/abuser\u0000/pred', '/', 'ef/v1/dev//pred', 'ef/v1/dev/abuser/pred/')
         .map((t) => ({ category: 'topic-empty-nul-or-malformed', topic: Buffer.from(t) })),
     )
+    const refusals = async (): Promise<number> => {
+      const text = await metrics()
+      return counterValue(text, 'edgefleet_mqtt_refusals_total', { kind: 'publish' }) + counterValue(text, 'edgefleet_mqtt_refusals_total', { kind: 'protocol' })
+    }
+    const refusedBefore = await refusals()
     const outcomes: Record<RawOutcome, number> = { puback: 0, closed: 0 }
     let k = 0
     await fc.assert(
@@ -189,6 +194,9 @@ describe('MQTT ingest under generated malformed payloads', () => {
       { seed: SEED + 100, numRuns: 400, endOnFailure: true },
     )
     expect(outcomes).toEqual({ puback: 0, closed: 400 })
+    // every closed connection is counted once: by the topic policy, or as a protocol error aedes caught first
+    expect(await refusals() - refusedBefore).toBe(400)
+    expect(app.ingest.counters.get('abuser')?.refused).toBe(400)
     // nothing of it reached ingest: not stored, not counted as anyone's message
     for (const id of ['abuser', 'victim', 'fuzz-pred', 'bystander']) expect(await app.telemetry.countPredictions({ deviceId: id, model: 'gas-sensor' })).toBe(0)
     expect(app.ingest.counters.get('abuser')).toMatchObject({ messages: 0 })

@@ -31,7 +31,24 @@ export interface EmbeddedBrokerOptions {
   onLimit?: LimitObserver | undefined
   /** answers claim connections' provisioning requests; without it `_claim:` logins are refused */
   claims?: Pick<ClaimHandler, 'handle'>
+  /** told of every refusal by the topic policy or authentication, and every connection closed for breaking MQTT (it is logged here) */
+  onRefusal?: ((kind: MqttRefusal, deviceId: string | undefined) => void) | undefined
 }
+
+/**
+ * Why the broker turned a client away (besides the limits, counted on their own): `authentication` (bad
+ * user name or password, CONNACK 4), `publish` and `subscribe` (the topic policy of auth/acl.ts), or
+ * `protocol` (a packet that breaks MQTT: wildcards or invalid UTF-8 in a topic name, no CONNECT in time…;
+ * aedes closes the connection [MQTT-4.8.0-1]).
+ */
+export type MqttRefusal = 'authentication' | 'publish' | 'subscribe' | 'protocol'
+
+/** Marks the errors the hooks below hand to aedes: already logged and counted, not protocol errors. */
+const HANDLED = Symbol('edgefleet.handled')
+const handled = <E extends Error>(err: E): E => Object.assign(err, { [HANDLED]: true })
+/** A socket that went away (ECONNRESET, EPIPE…) or a keepalive that ran out is not an attack. */
+const isNetworkEnd = (err: Error & { code?: unknown }): boolean =>
+  (typeof err.code === 'string' && err.code.startsWith('E')) || err.message === 'keep alive timeout'
 
 const principals = new WeakMap<Client, Principal>()
 
@@ -72,28 +89,31 @@ export class EmbeddedBroker implements HubBroker {
     aedes.authenticate = (client, username, password, done) => {
       // here rather than in preConnect, which can only drop the socket: this answers CONNACK 3 [MQTT-3.2.2.3]
       if (!this.gate.admitConnect(aedes.connectedClients + this.authenticating, client.id).allow) {
-        return done(Object.assign(new Error('server unavailable: connection limit reached'), { returnCode: 3 }) as never, false)
+        return done(handled(Object.assign(new Error('server unavailable: connection limit reached'), { returnCode: 3 })) as never, false)
       }
       this.authenticating++
       void this.authenticate(client, username, password).finally(() => void this.authenticating--).then(
         (principal) => {
           if (!principal) {
-            const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 })
+            o.logger.warn({ client: client.id, username }, 'connection refused: bad user name or password')
+            o.onRefusal?.('authentication', undefined)
+            const err = handled(Object.assign(new Error('bad user name or password'), { returnCode: 4 }))
             return done(err as never, false)
           }
           principals.set(client, principal)
           done(null, true)
         },
-        (err: Error) => done(Object.assign(err, { returnCode: 3 }) as never, false),
+        (err: Error) => done(handled(Object.assign(err, { returnCode: 3 })) as never, false),
       )
     }
     const authorizePublish: Aedes['authorizePublish'] = (client, packet, done) => {
       const principal = client ? principals.get(client) : { kind: 'hub' as const }
-      if (!principal) return done(new Error('not authenticated'))
+      if (!principal) return done(handled(new Error('not authenticated')))
       const decision = canPublish(principal, packet.topic)
       if (!decision.allow) {
         o.logger.warn({ client: client?.id, topic: packet.topic }, `publish refused: ${decision.reason}`)
-        return done(new Error(decision.reason))
+        o.onRefusal?.('publish', principal.kind === 'device' ? principal.id : undefined)
+        return done(handled(new Error(decision.reason)))
       }
       if (principal.kind === 'claim') {
         // the policy let only the connection's own request through; the answer goes out before the PUBACK
@@ -106,7 +126,7 @@ export class EmbeddedBroker implements HubBroker {
         (err: Error) => {
           // not stored: withhold the acknowledgement by closing; the device resends from its outbox
           o.logger.warn({ deviceId: target.deviceId, err: err.message }, 'store failed; device will resend')
-          done(err)
+          done(handled(err))
         },
       )
     }
@@ -116,18 +136,27 @@ export class EmbeddedBroker implements HubBroker {
       const principal = client ? principals.get(client) : undefined
       if (!principal) return authorizePublish(client, packet, done)
       const limited = this.gate.admitPublish(principal, client?.id, packet.payload.length, () => authorizePublish(client, packet, done))
-      if (!limited.allow) done(new Error(limited.reason))
+      if (!limited.allow) done(handled(new Error(limited.reason)))
     }
     aedes.authorizeSubscribe = (client, sub: Subscription, done) => {
       const principal = client ? principals.get(client) : undefined
       const decision = principal ? canSubscribe(principal, sub.topic) : { allow: false as const, reason: 'not authenticated' }
       if (!decision.allow) {
         o.logger.warn({ client: client?.id, filter: sub.topic }, `subscribe refused: ${decision.reason}`)
+        o.onRefusal?.('subscribe', principal?.kind === 'device' ? principal.id : undefined)
         // null keeps the connection and answers SUBACK 0x80 [MQTT-3.9.3]; an error would drop the client
         return done(null, null)
       }
       done(null, sub)
     }
+    const onClientError = (client: Client | null, err: Error): void => {
+      if (HANDLED in err || isNetworkEnd(err)) return
+      const p = client ? principals.get(client) : undefined
+      o.logger.warn({ client: client?.id, err: err.message }, 'connection closed: it broke the MQTT protocol')
+      o.onRefusal?.('protocol', p?.kind === 'device' ? p.id : undefined)
+    }
+    aedes.on('clientError', onClientError)
+    aedes.on('connectionError', onClientError)
     aedes.on('client', (client) => {
       const p = principals.get(client)
       if (p?.kind !== 'device') return

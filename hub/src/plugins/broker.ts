@@ -76,6 +76,10 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
           },
           paced: () => metrics.publishPaced(),
         },
+        onRefusal: (kind, deviceId) => {
+          metrics.mqttRefused(kind)
+          if (deviceId !== undefined) ingest.counters.refused(deviceId)
+        },
         onPresence: (deviceId, online) => {
           app.registry.updatePresence(deviceId, { online, at: Date.now() })
             .then(() => app.live.deviceChanged(deviceId))
