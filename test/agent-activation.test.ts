@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
-import { setImmediate as yieldTurn } from 'node:timers/promises'
 import mqtt from 'mqtt'
-import { RUN_DEFAULTS, startAgent, type RunConfig, type Source } from '@edgefleet/edge-agent'
+import { RUN_DEFAULTS, startAgent, type RunConfig } from '@edgefleet/edge-agent'
 import { shippedPackageDir, signingKeyId } from '@edgefleet/models'
 import { decodeChannel, deviceTopic, encodeChannel, parseDeviceTopic, signedPayload, type DeployEvent, type Desired, type Manifest, type Status } from '@edgefleet/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startBroker } from './helpers/broker.ts'
+import { liveSource } from './helpers/live-source.ts'
 
 const DEVICE = 'pi-07'
 const SECRET = 'agent-activation-secret'
@@ -47,21 +47,6 @@ async function modelServer(files: Record<string, Buffer>): Promise<string> {
   await once(server, 'listening')
   cleanup.push(() => new Promise((r) => server.close(r)))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-/** Live readings at the reference means until the agent stops. */
-function liveSource(manifest: Manifest): Source {
-  const values = Float64Array.from(manifest.reference.features, (f) => f.mean)
-  return {
-    name: 'live',
-    async run(ctx) {
-      for (let i = 0; !ctx.signal.aborted; i++) {
-        ctx.tryPush({ id: `r${i}`, ts: Date.now(), values })
-        if (i % 16 === 15) await new Promise((r) => setTimeout(r, 5))
-        else await yieldTurn()
-      }
-    },
-  }
 }
 
 describe('startAgent with a hub', () => {

@@ -5,9 +5,10 @@ import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { dataPaths, resolveDataDir, shippedPackageDir } from '@edgefleet/models'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type ProcessResult } from './helpers/agent-process.ts'
 import { freePorts, startHubProcess, type HubProcess } from './helpers/hub-process.ts'
+import { perTestCleanup } from './helpers/per-test-cleanup.ts'
 
 const batch = (n: number): string => join(dataPaths(resolveDataDir()).gasSensor, `batch${n}.csv`)
 const rows = (n: number): number => readFileSync(batch(n), 'utf8').split('\n').filter((l) => l.trim().length > 0).length
@@ -33,16 +34,7 @@ interface DeviceView {
   agentVersion: string | null
 }
 
-const cleanup: (() => Promise<unknown> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c()
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const { defer, tempDir } = perTestCleanup()
 
 /** The bundle's start script, as a device runs it: clean environment, the bundle's directory as working directory. */
 function startBundle(dir: string, args: string[]): { child: ChildProcess; done: Promise<ProcessResult> } {
@@ -52,7 +44,7 @@ function startBundle(dir: string, args: string[]): { child: ChildProcess; done: 
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d))
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
   const done = new Promise<ProcessResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
-  cleanup.push(async () => {
+  defer(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     await done
   })

@@ -1,25 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { dataPaths, resolveDataDir } from '@edgefleet/models'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runAgent, runCli } from './helpers/agent-process.ts'
 import { freePorts, startHubProcess, type HubProcess } from './helpers/hub-process.ts'
+import { perTestCleanup } from './helpers/per-test-cleanup.ts'
 
 const gasDir = dataPaths(resolveDataDir()).gasSensor
 const batch = (n: number): string => join(gasDir, `batch${n}.csv`)
 const rows = (n: number): number => readFileSync(batch(n), 'utf8').split('\n').filter((l) => l.trim().length > 0).length
 
-const cleanup: (() => Promise<unknown> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c()
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const { defer, tempDir } = perTestCleanup()
 
 /** `edgefleet …` with a data dir; returns parsed --json output. */
 async function edgefleetJson<T>(args: string[]): Promise<T> {
@@ -30,7 +21,7 @@ async function edgefleetJson<T>(args: string[]): Promise<T> {
 
 async function hub(dataDir: string, ports: number[]): Promise<HubProcess> {
   const h = await startHubProcess({ dataDir, ports })
-  cleanup.push(() => h.stop('SIGKILL'))
+  defer(() => h.stop('SIGKILL'))
   return h
 }
 

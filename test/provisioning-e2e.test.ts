@@ -1,25 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { dataPaths, resolveDataDir } from '@edgefleet/models'
 import mqtt from 'mqtt'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { edgefleetJson, runAgent, runCli } from './helpers/agent-process.ts'
 import { startAgent, type AgentChild } from './helpers/agent-child.ts'
 import { freePorts, startHubProcess, type HubProcess } from './helpers/hub-process.ts'
+import { perTestCleanup } from './helpers/per-test-cleanup.ts'
 
 const batch1 = join(dataPaths(resolveDataDir()).gasSensor, 'batch1.csv')
 
-const cleanup: (() => Promise<unknown> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c()
-})
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+const { defer, tempDir } = perTestCleanup()
 
 interface DeviceJson {
   id: string
@@ -49,7 +40,7 @@ const flashedArgs = (h: HubProcess, serial: string, stateDir: string): string[] 
 /** A long-running agent process flashed with the claim token. */
 function flashedAgent(h: HubProcess, claimToken: string, serial: string, stateDir: string): AgentChild {
   const a = startAgent(flashedArgs(h, serial, stateDir), { env: { EDGEFLEET_CLAIM_TOKEN: claimToken } })
-  cleanup.push(() => a.stop())
+  defer(() => a.stop())
   return a
 }
 
@@ -77,7 +68,7 @@ describe('fleet provisioning by claim token, with a real hub and real agent proc
       'claim-token', 'add', 'batch-7', '--prefix', 'sensor', '--tag', 'site=lab', '--max-uses', '3', '--expires', '1d', '--data-dir', dataDir,
     ])
     const h = await startHubProcess({ dataDir, ports: await freePorts(3) })
-    cleanup.push(() => h.stop('SIGKILL'))
+    defer(() => h.stop('SIGKILL'))
     const stateDirs = Object.fromEntries(['s1', 's2', 's3', 's4'].map((s) => [s, join(dataDir, `agent-${s}`)]))
 
     // three devices of the batch, one token: each claims its own identity and goes online

@@ -5,14 +5,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setImmediate as yieldTurn } from 'node:timers/promises'
 import fc from 'fast-check'
 import type { PublishPacket } from 'aedes'
-import { RUN_DEFAULTS, startAgent, type AgentHandle, type Source } from '@edgefleet/edge-agent'
+import { RUN_DEFAULTS, startAgent, type AgentHandle } from '@edgefleet/edge-agent'
 import { signingKeyId } from '@edgefleet/models'
 import { decodeChannel, deviceTopic, examples, signedPayload, type DeployEvent, type Desired, type Manifest } from '@edgefleet/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBroker, type TestBroker } from '../helpers/broker.ts'
+import { liveSource } from '../helpers/live-source.ts'
 import { malformedPayload, type Malformed } from './malformed.ts'
 import { damagedPackage, intactPackage, sha256, type DamagedPackage } from './package-mutations.ts'
 
@@ -41,21 +41,6 @@ const events: DeployEvent[] = []
 const counts: Record<string, number> = {}
 const tally = (category: string, n = 1): void => void (counts[category] = (counts[category] ?? 0) + n)
 const closers: (() => Promise<unknown> | void)[] = []
-
-/** Live readings at the reference means until the agent stops. */
-function liveSource(manifest: Manifest): Source {
-  const values = Float64Array.from(manifest.reference.features, (f) => f.mean)
-  return {
-    name: 'live',
-    async run(ctx) {
-      for (let i = 0; !ctx.signal.aborted; i++) {
-        ctx.tryPush({ id: `r${i}`, ts: Date.now(), values })
-        if (i % 16 === 15) await new Promise((r) => setTimeout(r, 5))
-        else await yieldTurn()
-      }
-    },
-  }
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ef-fuzz-agent-'))
