@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { AlertList, ModelVersionList, RolloutView } from '@edgefleet/protocol'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
+import { edgefleetJson } from './helpers/agent-process.ts'
 import { CHROMIUM_MISSING, DASHBOARD_INDEX, DASHBOARD_MISSING, chromiumAvailable, launchBrowser, type BrowserSession } from './helpers/browser.ts'
 import { startDashboardFleet, type DashboardFleet } from './helpers/dashboard-fleet.ts'
 import { gasSensorVariant } from './helpers/model-variants.ts'
@@ -16,6 +17,8 @@ import {
  */
 const DEVICES = ['edge-01', 'edge-02', 'edge-03', 'edge-04']
 const AGED = 'pi-aged'
+/** What a viewer reads beside an action that needs an operator token. */
+const NEEDS_OPERATOR = 'Needs an operator token (yours is viewer)'
 
 let fleet: DashboardFleet | undefined
 let browser: BrowserSession | undefined
@@ -48,6 +51,8 @@ describe.runIf(chromiumAvailable())('the dashboard, end to end', () => {
     // the right one: the fleet, its devices registered but not connected yet
     await signIn(page, f.token)
     await expectText(fleetSummary(page), /^0 of 4 online/)
+    // the header names the token and its role
+    await page.getByRole('banner').getByText(`${f.tokenName} · operator`).waitFor({ timeout: SOON })
     // from here on the page is never reloaded: this survives only in the same document
     await page.evaluate(() => Object.assign(window, { efSameDocument: true }))
 
@@ -90,6 +95,8 @@ describe.runIf(chromiumAvailable())('the dashboard, end to end', () => {
     const upload = page.getByRole('form', { name: 'Upload a model package' })
     await upload.getByLabel('Manifest (manifest.json)').setInputFiles(join(pkg, 'manifest.json'))
     await upload.getByLabel('Model (model.onnx)').setInputFiles(join(pkg, 'model.onnx'))
+    // an operator is offered the upload, with no hint about roles
+    expect(await upload.getByText(/needs an? \w+ token/i).count()).toBe(0)
     await upload.getByRole('button', { name: 'Upload' }).click()
     await expectText(upload.getByRole('status'), /Registered gas-sensor@1\.2\.0/)
     await expectText(page.getByRole('table').first(), /1\.2\.0/)
@@ -130,5 +137,55 @@ describe.runIf(chromiumAvailable())('the dashboard, end to end', () => {
     // signing out leads back to the sign-in form
     await page.getByRole('button', { name: 'Sign out' }).click()
     await signInForm(page).waitFor({ timeout: SOON })
+  })
+
+  it('a viewer sees its role in the header, and uploads, rollouts and acknowledgements disabled with what they need', { timeout: 300_000 }, async () => {
+    expect(existsSync(DASHBOARD_INDEX), DASHBOARD_MISSING).toBe(true)
+    const f = await startDashboardFleet({ devices: [] })
+    onTestFinished(() => f.stop())
+    const session = await launchBrowser()
+    onTestFinished(() => session.close())
+    const { page } = session
+    const { token } = await edgefleetJson<{ token: string }>(['token', 'add', 'wall', '--role', 'viewer', '--data-dir', f.dataDir])
+    // a drift alert to find on the Alerts page
+    await f.startAgedAgent(AGED)
+
+    await page.goto(f.hub.httpUrl)
+    await signIn(page, token)
+    await page.getByRole('banner').getByText('wall · viewer').waitFor({ timeout: SOON })
+
+    // Models: the upload is not offered, and the form says what it needs
+    await navigate(page, 'Models')
+    const upload = page.getByRole('form', { name: 'Upload a model package' })
+    await upload.getByText(NEEDS_OPERATOR).waitFor({ timeout: SOON })
+    expect(await upload.getByRole('button', { name: 'Upload' }).isDisabled()).toBe(true)
+
+    // Rollouts: the versions are there to choose, yet Start is disabled for the role
+    await navigate(page, 'Rollouts')
+    const form = page.getByRole('form', { name: 'New rollout' })
+    await expectText(form.getByLabel('Version'), /gas-sensor@1\.1\.0/)
+    await form.getByText(NEEDS_OPERATOR).waitFor({ timeout: SOON })
+    expect(await form.getByRole('button', { name: 'Start rollout' }).isDisabled()).toBe(true)
+
+    // Alerts: the aged device's alert arrives live; Acknowledge is disabled, the list says why once
+    await navigate(page, 'Alerts')
+    const aged = page.getByRole('list', { name: 'Alerts' }).getByRole('listitem').filter({ hasText: AGED }).first()
+    await aged.waitFor({ timeout: 90_000 })
+    await page.getByText('Acknowledging alerts needs an operator token (yours is viewer)').waitFor({ timeout: SOON })
+    expect(await aged.getByRole('button', { name: 'Acknowledge' }).isDisabled()).toBe(true)
+
+    // a rollout an operator started (pause and abort apply while it runs): every command disabled, with the hint
+    const rollout = await f.api<RolloutView>('/rollouts', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gas-sensor@1.1.0', target: AGED, waves: '100', soak: '1h' }),
+    })
+    await page.evaluate((hash) => { location.hash = hash }, `#/rollouts/${rollout.id}`)
+    await pageHeading(page, `Rollout ${rollout.id}`).waitFor({ timeout: SOON })
+    const commands = page.getByRole('group', { name: 'Rollout commands' })
+    await commands.getByText(NEEDS_OPERATOR).waitFor({ timeout: SOON })
+    for (const name of ['Pause', 'Resume', 'Abort', 'Roll back']) expect(await commands.getByRole('button', { name }).isDisabled(), name).toBe(true)
+
+    // the viewer was never refused: it was not offered what it may not do
+    expect(session.unexpectedProblems()).toEqual([])
   })
 })

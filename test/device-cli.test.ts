@@ -128,6 +128,12 @@ describe('edgefleet device / subscriber / token', { timeout: 300_000 }, () => {
     const list = await edgefleet('token', 'list', '--json')
     expect((JSON.parse(list.stdout) as { name: string; role: string }[]).map((c) => [c.name, c.role])).toEqual([['ci', 'viewer'], ['root', 'admin']])
     expect((await edgefleet('token', 'list')).stdout).toMatch(/^NAME +ROLE +ADDED\nci +viewer +\S+\nroot +admin +\S+\n$/)
+    // a role changes in place: the same secret now carries it
+    const promoted = await edgefleet('token', 'role', 'ci', 'operator')
+    expect([promoted.code, promoted.stdout]).toEqual([0, 'token ci is now operator\n'])
+    expect(await withRegistry((reg) => reg.verifyOperatorToken('ci', tokenSecret))).toBe('operator')
+    const unknown = await edgefleet('token', 'role', 'nobody', 'admin')
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('HUB_CREDENTIAL_NOT_FOUND')])
     expect((await edgefleet('subscriber', 'remove', 'alerts-bot')).code).toBe(0)
     const gone = await edgefleet('subscriber', 'remove', 'alerts-bot')
     expect(gone.code).toBe(1)
@@ -137,7 +143,7 @@ describe('edgefleet device / subscriber / token', { timeout: 300_000 }, () => {
   it('has --help on every command', async () => {
     const commands = [
       ['device'], ['device', 'add'], ['device', 'list'], ['device', 'remove'], ['device', 'rotate-secret'],
-      ['subscriber'], ['subscriber', 'add'], ['subscriber', 'list'], ['subscriber', 'remove'],
+      ['subscriber'], ['subscriber', 'add'], ['subscriber', 'list'], ['subscriber', 'remove'], ['token', 'role'],
       ['token'], ['token', 'add'], ['token', 'list'], ['token', 'remove'],
       ['device', 'revoke'], ['claim-token'], ['claim-token', 'add'], ['claim-token', 'list'], ['claim-token', 'revoke'],
     ]

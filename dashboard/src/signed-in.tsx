@@ -7,13 +7,17 @@ import { LiveConnection } from './live/live-connection.ts'
 import { PageFor } from './pages/page-for.tsx'
 import { useRoute } from './routing/use-route.ts'
 import { HubContext } from './sync/hub-context.ts'
+import { IdentityContext, useTokenIdentity } from './sync/identity-context.ts'
 
 interface Props {
   token: string
   onSignOut: (reason: string | null) => void
 }
 
-/** The dashboard for one operator token: REST client, live stream, header and the current page. */
+/**
+ * The dashboard for one operator token: REST client, live stream, the token's name and role (asked once;
+ * actions above the role are disabled), header and the current page.
+ */
 export function SignedIn({ token, onSignOut }: Props) {
   const signOutRef = useRef(onSignOut)
   signOutRef.current = onSignOut
@@ -33,6 +37,7 @@ export function SignedIn({ token, onSignOut }: Props) {
     return () => connection.close()
   }, [hub])
 
+  const identity = useTokenIdentity(hub.api)
   const route = useRoute()
   const mainRef = useRef<HTMLElement>(null)
   const firstRoute = useRef(true)
@@ -47,10 +52,12 @@ export function SignedIn({ token, onSignOut }: Props) {
 
   return (
     <HubContext.Provider value={hub}>
-      <Header route={route} onSignOut={() => onSignOut(null)} />
-      <main id="main" ref={mainRef} tabIndex={-1}>
-        <PageFor route={route} />
-      </main>
+      <IdentityContext.Provider value={identity}>
+        <Header route={route} onSignOut={() => onSignOut(null)} />
+        <main id="main" ref={mainRef} tabIndex={-1}>
+          <PageFor route={route} />
+        </main>
+      </IdentityContext.Provider>
     </HubContext.Provider>
   )
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ApiError, describeError } from './api-error.ts'
 import { HubApi } from './hub-api.ts'
+import { askIdentity } from './token-identity.ts'
 
 /** What the stand-in hub received, and what it answers next. */
 interface Exchange {
@@ -75,6 +76,30 @@ describe('hub REST client', () => {
     expect([err.status, err.code, err.unauthorized]).toEqual([403, 'HUB_ROLE_INSUFFICIENT', false])
     expect(describeError(err)).toBe(`${message} (HUB_ROLE_INSUFFICIENT)`)
     expect(reported).toEqual([])
+  })
+
+  it('asks who the token is: its name and role', async () => {
+    answer = { status: 200, body: { name: 'wall', role: 'viewer' } }
+    expect(await api().whoami()).toEqual({ name: 'wall', role: 'viewer' })
+    expect(await askIdentity(api())).toEqual({ status: 'known', identity: { name: 'wall', role: 'viewer' } })
+    expect(seen.map((s) => [s.method, s.url, s.authorization])).toEqual([
+      ['GET', '/api/v1/whoami', 'Bearer ops.secret'],
+      ['GET', '/api/v1/whoami', 'Bearer ops.secret'],
+    ])
+  })
+
+  it('leaves the role unknown (every action offered) when an older hub has no /whoami, and stays signed in', async () => {
+    answer = { status: 404, body: { statusCode: 404, code: 'FST_ERR_NOT_FOUND', error: 'Not Found', message: 'Route GET:/api/v1/whoami not found' } }
+    const reported: ApiError[] = []
+    expect(await askIdentity(api((e) => reported.push(e)))).toEqual({ status: 'unknown' })
+    expect(reported).toEqual([])
+  })
+
+  it('passes on the abort of a sign-out while asking who the token is', async () => {
+    const abort = new AbortController()
+    abort.abort()
+    const err = await askIdentity(api(), abort.signal).catch((e: unknown) => e)
+    expect((err as Error).name).toBe('AbortError')
   })
 
   it('keeps the code of a refused rollout for the form to show', async () => {

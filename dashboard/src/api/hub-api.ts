@@ -1,6 +1,6 @@
 import type {
   AlertList, AlertListQuery, AlertView, DeviceDeployment, DeviceEventList, DeviceList, DeviceView, DriftHistoryQuery,
-  DriftWindowList, ModelVersionList, ModelVersionView, PredictionBuckets, RolloutCreateBody, RolloutList, RolloutView,
+  DriftWindowList, ModelVersionList, ModelVersionView, PredictionBuckets, RolloutCreateBody, RolloutList, RolloutView, TokenIdentity,
 } from '@edgefleet/protocol'
 import { ApiError, DashboardErrorCodes, errorFromResponse, isAbort, networkError } from './api-error.ts'
 import { apiUrl, seg } from './hub-url.ts'
@@ -27,6 +27,10 @@ export class HubApi {
     return this.#o.token
   }
 
+  /** The token's name and role (`GET /whoami`); an older hub answers 404. */
+  whoami(signal?: AbortSignal): Promise<TokenIdentity> {
+    return this.#request('GET', apiUrl('/whoami'), undefined, signal)
+  }
   devices(query: { tag?: string[]; online?: boolean } = {}, signal?: AbortSignal): Promise<DeviceList> {
     return this.#request('GET', apiUrl('/devices', query), undefined, signal)
   }

@@ -1,6 +1,8 @@
 import { applyAlertEvents, alertsNavLabel, feedFromList, type AlertFeed } from '../state/alerts-feed.ts'
 import { sectionOf, type Route } from '../routing/route.ts'
+import { identityText } from '../state/operator-role.ts'
 import { useHub } from '../sync/hub-context.ts'
+import { useIdentity } from '../sync/identity-context.ts'
 import { useSynced } from '../sync/use-synced.ts'
 import { LiveStatusBadge } from './live-status-badge.tsx'
 
@@ -21,7 +23,7 @@ function skipToMain(e: Event) {
   document.getElementById('main')?.focus()
 }
 
-/** Brand, main navigation (with the unacknowledged alert count), live stream status and Sign out. */
+/** Brand, main navigation (with the unacknowledged alert count), live stream status, the token's name · role and Sign out. */
 export function Header({ route, onSignOut }: { route: Route; onSignOut: () => void }) {
   const { api } = useHub()
   const unacked = useSynced<AlertFeed>(
@@ -30,6 +32,7 @@ export function Header({ route, onSignOut }: { route: Route; onSignOut: () => vo
     (feed, messages) => applyAlertEvents(feed, messages, { unacknowledged: true }),
   )
   const current = sectionOf(route)
+  const signedInAs = identityText(useIdentity())
   return (
     <header class="site-header">
       <a class="skip-link" href="#main" onClick={skipToMain}>Skip to content</a>
@@ -47,6 +50,7 @@ export function Header({ route, onSignOut }: { route: Route; onSignOut: () => vo
       </nav>
       <div class="header-end">
         <LiveStatusBadge />
+        {signedInAs && <small class="muted identity"><span class="visually-hidden">Signed in as </span>{signedInAs}</small>}
         <button type="button" class="secondary" onClick={onSignOut}>Sign out</button>
       </div>
     </header>

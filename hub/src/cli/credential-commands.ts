@@ -100,6 +100,18 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
       if (spec.kind === 'operator') process.stdout.write(formatTable(['NAME', 'ROLE', 'ADDED'], list.map((c) => [c.name, c.role ?? '', added(c)])))
       else process.stdout.write(formatTable(['NAME', 'ADDED'], list.map((c) => [c.name, added(c)])))
     })
+  if (spec.kind === 'operator') {
+    group
+      .command('role <name> <role>')
+      .description(`give a token another role (${OPERATOR_ROLES.join(', ')}); it takes effect on the token's next request, the secret stays`)
+      .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+      .action(async (name: string, role: string, o: { dataDir: string }) => {
+        if (!(OPERATOR_ROLES as readonly string[]).includes(role)) throw new HubError('HUB_USAGE', `role ${JSON.stringify(role)}: give one of ${OPERATOR_ROLES.join(', ')}`)
+        const changed = await withRegistry(o.dataDir, (r) => r.setOperatorRole(name, role as OperatorRole))
+        if (!changed) throw new HubError('HUB_CREDENTIAL_NOT_FOUND', `no operator token ${JSON.stringify(name)} in ${hubPaths(o.dataDir).registry}: see \`edgefleet token list --data-dir ${o.dataDir}\``)
+        print(`token ${name} is now ${role}`)
+      })
+  }
   group
     .command('remove <name>')
     .description(`remove ${spec.aNoun}; its secret stops working`)

@@ -105,6 +105,8 @@ export interface RegistryStore extends AlertStore, ModelStore, DeploymentStore, 
   verifyCredential(kind: CredentialKind, name: string, secret: string): Promise<boolean>
   /** An operator token's role when name and secret match (same cost as verifyCredential); null otherwise. */
   verifyOperatorToken(name: string, secret: string): Promise<OperatorRole | null>
+  /** Gives an operator token another role, effective on its next request (the secret stays); false when there is no such token. */
+  setOperatorRole(name: string, role: OperatorRole): Promise<boolean>
   /** Ordered by name; operator tokens carry their role. */
   listCredentials(kind: CredentialKind): Promise<CredentialInfo[]>
   removeCredential(kind: CredentialKind, name: string): Promise<boolean>

@@ -234,6 +234,19 @@ describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s'
       expect(await store.verifyOperatorToken('ci', t.secret)).toBeNull()
     })
 
+    it('changes an operator token\'s role in place: the same secret then carries the new role; unknown tokens and subscribers are not touched', async () => {
+      const t = await store.addCredential('operator', 'ci', 'viewer')
+      const sub = await store.addCredential('subscriber', 'alerts')
+      expect(await store.setOperatorRole('ci', 'operator')).toBe(true)
+      expect(await store.verifyOperatorToken('ci', t.secret)).toBe('operator')
+      expect(await store.setOperatorRole('nobody', 'admin')).toBe(false)
+      expect(await store.setOperatorRole('alerts', 'admin')).toBe(false)
+      expect(await store.verifyCredential('subscriber', 'alerts', sub.secret)).toBe(true)
+      const untyped = store.setOperatorRole.bind(store) as (name: string, role: string) => Promise<boolean>
+      await expect(untyped('ci', 'root')).rejects.toMatchObject({ code: 'HUB_USAGE' })
+      expect((await store.listCredentials('operator')).map((c) => [c.name, c.role])).toEqual([['ci', 'operator']])
+    })
+
     it('refuses an operator token without a valid role', async () => {
       // a caller outside TypeScript (or a cast) still cannot store a token without a role
       const untyped = store.addCredential.bind(store) as (kind: CredentialKind, name: string, role?: string) => Promise<unknown>

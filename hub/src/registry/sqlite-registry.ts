@@ -227,6 +227,14 @@ export class SqliteRegistry implements RegistryStore {
     return (await verifySecret(secret, row?.secret_hash ?? null)) ? row!.role : null
   }
 
+  async setOperatorRole(name: string, role: OperatorRole): Promise<boolean> {
+    requireCredentialName(name)
+    if (!(OPERATOR_ROLES as readonly unknown[]).includes(role)) {
+      throw new HubError('HUB_USAGE', `an operator token's role is one of ${OPERATOR_ROLES.join(', ')}; got ${JSON.stringify(role)}`)
+    }
+    return this.exec(() => this.stmt("UPDATE credentials SET role = ? WHERE kind = 'operator' AND name = ?").run(role, name).changes > 0)
+  }
+
   /** Ordered by name. */
   async listCredentials(kind: CredentialKind): Promise<CredentialInfo[]> {
     const sql = 'SELECT name, created_at, role FROM credentials WHERE kind = ? ORDER BY name'

@@ -9,10 +9,12 @@ interface Props {
   view: AlertView
   now: number
   onAcknowledged: (view: AlertView) => void
+  /** the id of the hint saying why this token may not acknowledge (Acknowledge is then disabled); null when it may */
+  ackBlockedBy: string | null
 }
 
 /** One alert: state, severity, kind, model version, device or fleet, message, time, and Acknowledge. */
-export function AlertItem({ view, now, onAcknowledged }: Props) {
+export function AlertItem({ view, now, onAcknowledged, ackBlockedBy }: Props) {
   const { api } = useHub()
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -47,7 +49,10 @@ export function AlertItem({ view, now, onAcknowledged }: Props) {
         {view.ack ? (
           <span class="muted">Acknowledged by {view.ack.by}{view.ack.note ? `: ${view.ack.note}` : ''}</span>
         ) : (
-          <button type="button" class="secondary small" disabled={busy} onClick={() => void acknowledge()}>Acknowledge</button>
+          <button type="button" class="secondary small" disabled={busy || ackBlockedBy !== null} aria-describedby={ackBlockedBy ?? undefined}
+            onClick={() => void acknowledge()}>
+            Acknowledge
+          </button>
         )}
         {error && <span role="alert" class="error">{error}</span>}
       </div>

@@ -1,13 +1,16 @@
 import type { JobView, ModelVersionSummary } from '@edgefleet/protocol'
 import { useId, useMemo, useState } from 'preact/hooks'
 import { describeError } from '../../api/api-error.ts'
+import { RoleHint } from '../../components/role-hint.tsx'
 import { hrefFor } from '../../routing/route.ts'
 import { modelChoices, retrainBody } from '../../state/retrain-form.ts'
+import { useRoleShortfall } from '../../sync/identity-context.ts'
 import { useJobsApi } from './jobs-api.ts'
 
 /**
  * `POST /jobs`: retrain a model now (snapshot, train, evaluate against the current version, register if
  * better). The queued job joins the list below; the hub's refusal (a job of the model already runs) shows here.
+ * Disabled, saying why, for a token below operator.
  */
 export function RetrainForm({ versions, onQueued }: { versions: readonly ModelVersionSummary[] | null; onQueued: (job: JobView) => void }) {
   const jobs = useJobsApi()
@@ -18,6 +21,7 @@ export function RetrainForm({ versions, onQueued }: { versions: readonly ModelVe
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const [queued, setQueued] = useState<JobView | null>(null)
+  const shortfall = useRoleShortfall('operator')
   const model = choices.includes(chosen) ? chosen : (choices[0] ?? '')
 
   const submit = async (e: Event) => {
@@ -64,7 +68,10 @@ export function RetrainForm({ versions, onQueued }: { versions: readonly ModelVe
       {versions !== null && choices.length === 0 && <p class="muted">No model versions registered yet: upload one on the Models page.</p>}
       {error && <p role="alert" class="error">{error}</p>}
       <div class="actions">
-        <button type="submit" disabled={busy || choices.length === 0}>Retrain</button>
+        <button type="submit" disabled={busy || choices.length === 0 || shortfall !== null} aria-describedby={shortfall ? `${id}-role` : undefined}>
+          Retrain
+        </button>
+        <RoleHint id={`${id}-role`} text={shortfall} />
       </div>
       <p role="status" class="success">
         {queued && <>Queued <a href={hrefFor({ page: 'job', id: queued.id })}>{queued.id}</a> for {queued.model}.</>}

@@ -1,13 +1,18 @@
 import type { ModelVersionView } from '@edgefleet/protocol'
-import { useRef, useState } from 'preact/hooks'
+import { useId, useRef, useState } from 'preact/hooks'
 import { describeError, ApiError } from '../../api/api-error.ts'
 import { uploadModel, type UploadProgress } from '../../api/upload-model.ts'
+import { RoleHint } from '../../components/role-hint.tsx'
 import { formatBytes } from '../../format/format-number.ts'
 import { useHub } from '../../sync/hub-context.ts'
+import { useRoleShortfall } from '../../sync/identity-context.ts'
 
 type Outcome = { ok: true; text: string } | { ok: false; text: string } | null
 
-/** Uploads a model package (manifest.json + model.onnx) with progress; the hub checks, signs and registers it. */
+/**
+ * Uploads a model package (manifest.json + model.onnx) with progress; the hub checks, signs and registers it.
+ * Disabled, saying why, for a token below operator.
+ */
 export function ModelUploadForm({ onUploaded }: { onUploaded: (view: ModelVersionView) => void }) {
   const { api } = useHub()
   const manifestRef = useRef<HTMLInputElement>(null)
@@ -15,6 +20,8 @@ export function ModelUploadForm({ onUploaded }: { onUploaded: (view: ModelVersio
   const [progress, setProgress] = useState<UploadProgress | null>(null)
   const [busy, setBusy] = useState(false)
   const [outcome, setOutcome] = useState<Outcome>(null)
+  const shortfall = useRoleShortfall('operator')
+  const hintId = useId()
 
   const submit = async (e: Event) => {
     e.preventDefault()
@@ -57,7 +64,8 @@ export function ModelUploadForm({ onUploaded }: { onUploaded: (view: ModelVersio
         </label>
       </div>
       <div class="actions">
-        <button type="submit" disabled={busy}>Upload</button>
+        <button type="submit" disabled={busy || shortfall !== null} aria-describedby={shortfall ? hintId : undefined}>Upload</button>
+        <RoleHint id={hintId} text={shortfall} />
         {progress && (
           <>
             <progress aria-label="Upload progress" max={1} value={sent} />

@@ -1,11 +1,13 @@
 import type { ModelVersionSummary } from '@edgefleet/protocol'
-import { useMemo, useState } from 'preact/hooks'
+import { useId, useMemo, useState } from 'preact/hooks'
 import { describeError } from '../../api/api-error.ts'
+import { RoleHint } from '../../components/role-hint.tsx'
 import { hrefFor } from '../../routing/route.ts'
 import { navigate } from '../../routing/use-route.ts'
 import { versionChoices } from '../../state/model-versions.ts'
 import { ROLLOUT_FORM_DEFAULTS, rolloutBody, type RolloutFormValues } from '../../state/rollout-form.ts'
 import { useHub } from '../../sync/hub-context.ts'
+import { useRoleShortfall } from '../../sync/identity-context.ts'
 import { TextField } from './text-field.tsx'
 
 type Field = keyof Omit<RolloutFormValues, 'model'>
@@ -20,13 +22,18 @@ const GATES: { field: Field; label: string; hint: string }[] = [
   { field: 'minShadowAgreement', label: 'Min agreement', hint: 'top-1 agreement of the shadow stage with the active model, e.g. 95%; empty: off' },
 ]
 
-/** `POST /rollouts` with the CLI's settings; opens the new rollout on success, shows the hub's refusal otherwise. */
+/**
+ * `POST /rollouts` with the CLI's settings; opens the new rollout on success, shows the hub's refusal otherwise.
+ * Start is disabled, saying why, for a token below operator.
+ */
 export function RolloutForm({ versions }: { versions: readonly ModelVersionSummary[] | null }) {
   const { api } = useHub()
   const choices = useMemo(() => versionChoices(versions ?? []), [versions])
   const [values, setValues] = useState<RolloutFormValues>({ model: '', ...ROLLOUT_FORM_DEFAULTS })
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const shortfall = useRoleShortfall('operator')
+  const hintId = useId()
   const model = choices.includes(values.model) ? values.model : (choices[0] ?? '')
   const set = (field: keyof RolloutFormValues) => (value: string) => setValues((v) => ({ ...v, [field]: value }))
 
@@ -71,7 +78,10 @@ export function RolloutForm({ versions }: { versions: readonly ModelVersionSumma
       </details>
       {error && <p role="alert" class="error">{error}</p>}
       <div class="actions">
-        <button type="submit" disabled={busy || choices.length === 0}>{busy ? 'Starting…' : 'Start rollout'}</button>
+        <button type="submit" disabled={busy || choices.length === 0 || shortfall !== null} aria-describedby={shortfall ? hintId : undefined}>
+          {busy ? 'Starting…' : 'Start rollout'}
+        </button>
+        <RoleHint id={hintId} text={shortfall} />
       </div>
     </form>
   )
