@@ -11,6 +11,7 @@ import { UsageError } from './model-commands.ts'
 const ADD_HELP = `
 Fleet provisioning by claim: flash every device of a batch with the same token, e.g.
   edgefleet-agent run --hub mqtt://hub:1883 --claim-token <name>.<secret> --model gas-sensor --csv …
+  or write one image for the whole batch: edgefleet flash --claim-token <name>.<secret> --hub mqtt://hub:1883 --out batch.tar.gz
 On its first start each device connects with the token (MQTT username ${CLAIM_USERNAME_PREFIX}<name>), claims its
 own identity — device id <prefix>-<serial>, the token's tags, a fresh secret — saves it in its state
 directory and runs as that device; later starts use the saved identity, never the token. A device that
