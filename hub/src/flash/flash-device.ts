@@ -2,7 +2,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { parseOperatorToken } from '../auth/operator-token.ts'
 import { HubError } from '../errors.ts'
+import { decideClaim } from '../provisioning/claim-policy.ts'
 import { hubPaths } from '../paths.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
 import { SqliteRegistry } from '../registry/sqlite-registry.ts'
@@ -136,19 +138,21 @@ export async function flashDevice(o: FlashOptions): Promise<FlashResult> {
  * expired, uses left) so that a typo fails here rather than on every device at its first start.
  */
 async function checkClaimToken(registry: SqliteRegistry, token: string): Promise<{ name: string; token: string }> {
-  const dot = token.lastIndexOf('.')
-  const name = token.slice(0, Math.max(dot, 0))
   const usage = 'give --claim-token as <name>.<secret>, exactly as `edgefleet claim-token add` printed it'
-  if (dot <= 0 || dot === token.length - 1) throw new HubError('HUB_USAGE', `--claim-token: ${usage}`)
-  const record = await registry.getClaimToken(name)
-  if (!record || !(await registry.verifyClaimToken(name, token.slice(dot + 1)))) {
-    throw new HubError('HUB_CLAIM_TOKEN_NOT_FOUND', `--claim-token: no claim token ${JSON.stringify(name)} with that secret in this hub's registry: ${usage} (see \`edgefleet claim-token list\`)`)
+  // claim tokens have the operator tokens' <name>.<secret> form and name rules
+  const parsed = parseOperatorToken(token)
+  if (!parsed) throw new HubError('HUB_USAGE', `--claim-token: ${usage}`)
+  const record = await registry.getClaimToken(parsed.name)
+  if (!record || !(await registry.verifyClaimToken(parsed.name, parsed.secret))) {
+    throw new HubError('HUB_CLAIM_TOKEN_NOT_FOUND', `--claim-token: no claim token ${JSON.stringify(parsed.name)} with that secret in this hub's registry: ${usage} (see \`edgefleet claim-token list\`)`)
   }
-  const now = Date.now()
-  if (record.revokedAt !== null) throw new HubError('HUB_USAGE', `claim token ${name} was revoked: create another with \`edgefleet claim-token add\``)
-  if (record.expiresAt !== null && record.expiresAt <= now) throw new HubError('HUB_USAGE', `claim token ${name} expired at ${new Date(record.expiresAt).toISOString()}: create another with \`edgefleet claim-token add --expires …\``)
-  if (record.maxUses !== null && record.uses >= record.maxUses) throw new HubError('HUB_CLAIM_TOKEN_USED_UP', `claim token ${name} has made all ${record.maxUses} of its devices: create another for this batch`)
-  return { name, token }
+  // the hub's own rule for a new device's claim: what a device running this image would be told
+  const decision = decideClaim({ token: record, serial: 'flash', existing: null, now: Date.now() })
+  if (decision.action === 'refuse') {
+    const code = decision.code === 'PROVISION_TOKEN_USED_UP' ? 'HUB_CLAIM_TOKEN_USED_UP' : 'HUB_USAGE'
+    throw new HubError(code, `--claim-token: devices flashed with it would be refused (${decision.code}): ${decision.message}; create another with \`edgefleet claim-token add\``)
+  }
+  return { name: parsed.name, token }
 }
 
 async function readCa(path: string): Promise<string> {
