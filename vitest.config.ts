@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['{protocol,models,edge-agent,hub,dashboard,test}/**/*.test.ts'],
+    include: ['{protocol,models,edge-agent,hub,dashboard,test,bench}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     // building real models and starting real processes takes longer than vitest's 5 s default
     testTimeout: 120_000,

@@ -36,18 +36,23 @@ export function rssKB(pid: number): number {
 }
 
 /**
- * `node --import tsx <args>` with the open-file limit raised to `fdLimit` by a shell that then
- * `exec`s node, so the pid is node's own (for /proc) and `ulimit` applies to it alone.
+ * `command <args>` with the open-file limit raised to `fdLimit` by a shell that then `exec`s it, so
+ * the pid is the command's own (for /proc) and `ulimit` applies to it alone. {@link stopAll} stops it.
  */
-function spawnNode(args: readonly string[], fdLimit: number, ipc: boolean, env?: Record<string, string>): ChildProcess {
-  const child = spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', ...args], {
+export function spawnWithFdLimit(command: string, args: readonly string[], fdLimit: number, o: { ipc?: boolean; env?: Record<string, string> } = {}): ChildProcess {
+  const child = spawn('/bin/sh', ['-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', command, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])],
+    env: { ...process.env, ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(o.ipc ? ['ipc' as const] : [])],
   })
   live.add(child)
   child.once('exit', () => live.delete(child))
   return child
+}
+
+/** `node --import tsx <args>` through {@link spawnWithFdLimit}. */
+function spawnNode(args: readonly string[], fdLimit: number, ipc: boolean, env?: Record<string, string>): ChildProcess {
+  return spawnWithFdLimit(process.execPath, ['--import', 'tsx', ...args], fdLimit, { ipc, ...(env ? { env } : {}) })
 }
 
 /** A running broker process: where it listens and its pid. */
@@ -99,47 +104,60 @@ export async function startBroker(
   return { name, pid: child.pid!, ...ready, signal: (signal) => void child.kill(signal), stop: () => stopProcess(child) }
 }
 
-/** A simulated-fleet process (fleet-publishers.ts) talking over IPC. */
-export interface FleetProcess {
+/** A child process talking over the fork IPC channel: sends `P`, receives `C` (`failed` ends it). */
+export interface IpcChild<P, C extends { kind: string }> {
   pid: number
-  send(m: ParentMessage): void
-  /** the next message of this kind (rejects when the fleet fails or exits) */
-  next<K extends ChildMessage['kind']>(kind: K, timeoutMs?: number): Promise<Extract<ChildMessage, { kind: K }>>
-  /** asks it to disconnect its devices and exit */
+  send(m: P): void
+  /** the next message of this kind (rejects when the child reports `failed` or exits) */
+  next<K extends C['kind']>(kind: K, timeoutMs?: number): Promise<Extract<C, { kind: K }>>
+  /** asks it to stop (`stop` message) and waits for it to exit */
   stop(): Promise<void>
 }
 
+/** A simulated-fleet process (fleet-publishers.ts) talking over IPC. */
+export type FleetProcess = IpcChild<ParentMessage, ChildMessage>
+
 /** Starts a fleet process and waits until it listens for a job. */
-export async function startFleet(fdLimit: number): Promise<FleetProcess> {
-  const child = spawnNode([join(REPO_ROOT, 'bench', 'fleet-publishers.ts')], fdLimit, true)
+export function startFleet(fdLimit: number): Promise<FleetProcess> {
+  return startIpcChild<ParentMessage, ChildMessage>(join(REPO_ROOT, 'bench', 'fleet-publishers.ts'), fdLimit, { kind: 'stop' })
+}
+
+/**
+ * Starts `script` (node --import tsx, open-file limit raised) with an IPC channel and waits for its
+ * `ready` message. A `{ kind: 'failed', message }` from it rejects whatever `next` is waiting.
+ */
+export async function startIpcChild<P, C extends { kind: string }>(script: string, fdLimit: number, stopMessage: P, args: readonly string[] = []): Promise<IpcChild<P, C>> {
+  const child = spawnNode([script, ...args], fdLimit, true)
   let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-8000)))
   child.stdout!.resume()
-  const queue: ChildMessage[] = []
+  const queue: C[] = []
   const waiters = new Set<() => void>()
-  child.on('message', (m: ChildMessage) => {
+  child.on('message', (m: C) => {
     queue.push(m)
     for (const w of waiters) w()
   })
   child.once('exit', () => {
     for (const w of waiters) w()
   })
-  const fleet: FleetProcess = {
+  const name = script.split('/').pop()
+  const ipc: IpcChild<P, C> = {
     pid: child.pid!,
-    send: (m) => child.send(m),
+    send: (m) => void child.send(m as object),
     next(kind, timeoutMs = 300_000) {
+      type M = Extract<C, { kind: typeof kind }>
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`simulated fleet: no ${kind} within ${timeoutMs / 1000} s`)), timeoutMs)
+        const timer = setTimeout(() => done(new Error(`${name}: no ${kind} within ${timeoutMs / 1000} s`)), timeoutMs)
         const check = (): void => {
           const i = queue.findIndex((m) => m.kind === kind || m.kind === 'failed')
           if (i >= 0) {
             const [m] = queue.splice(i, 1)
-            if (m!.kind === 'failed') return done(new Error(`simulated fleet failed: ${m!.message}`))
-            return done(undefined, m as Extract<ChildMessage, { kind: typeof kind }>)
+            if (m!.kind === 'failed') return done(new Error(`${name} failed: ${(m as { message?: string }).message}`))
+            return done(undefined, m as M)
           }
-          if (child.exitCode !== null || child.signalCode !== null) done(new Error(`simulated fleet exited (${child.exitCode ?? child.signalCode}): ${stderr}`))
+          if (child.exitCode !== null || child.signalCode !== null) done(new Error(`${name} exited (${child.exitCode ?? child.signalCode}): ${stderr}`))
         }
-        const done = (err?: Error, m?: Extract<ChildMessage, { kind: typeof kind }>): void => {
+        const done = (err?: Error, m?: M): void => {
           clearTimeout(timer)
           waiters.delete(check)
           if (err) reject(err)
@@ -151,19 +169,19 @@ export async function startFleet(fdLimit: number): Promise<FleetProcess> {
     },
     async stop() {
       const asked = child.connected
-      if (asked) child.send({ kind: 'stop' } satisfies ParentMessage)
+      if (asked) child.send(stopMessage as object)
       await stopProcess(child, asked)
     },
   }
-  await fleet.next('ready', 60_000)
-  return fleet
+  await ipc.next('ready' as C['kind'], 60_000)
+  return ipc
 }
 
 /**
  * Waits for a process to exit: at once SIGTERM (a broker closes on it), or, for a fleet already asked
  * to stop over IPC, after a grace period; SIGKILL when it does not exit in time.
  */
-function stopProcess(child: ChildProcess, askedToStop = false): Promise<void> {
+export function stopProcess(child: ChildProcess, askedToStop = false): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     const term = setTimeout(() => child.kill('SIGTERM'), askedToStop ? STOP_TIMEOUT_MS / 2 : 0)

@@ -12,6 +12,8 @@ import { alertsPlugin } from './plugins/alerts.ts'
 import { dashboardPlugin } from './plugins/dashboard.ts'
 import { datasetsPlugin } from './plugins/datasets.ts'
 import { brokerPlugin } from './plugins/broker.ts'
+import { clusterPlugin } from './plugins/cluster.ts'
+import { defaultInstanceId } from './cluster/instance-id.ts'
 import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
 import { rolloutsPlugin } from './plugins/rollouts.ts'
 import { retrainingPlugin } from './plugins/retraining.ts'
@@ -75,7 +77,10 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
     transform: documentRoles,
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, retentionDays: config.retentionDays, ...o.stores })
+  const instanceId = config.sharedGroup === undefined ? config.instanceId : (config.instanceId ?? defaultInstanceId(config.dataDir, config.httpPort))
+  await app.register(storesPlugin, { dataDir: config.dataDir, telemetry: config.telemetry, telemetrySpoolMaxPoints: config.telemetrySpoolMaxPoints, spoolInstanceId: instanceId, registryUrl: config.registryUrl, registryPoolSize: config.registryPoolSize, retentionDays: config.retentionDays, keepPresence: config.sharedGroup !== undefined, ...o.stores })
+  // several instances on one broker: who leads (once-only work), and this instance's name
+  await app.register(clusterPlugin, { sharedGroup: config.sharedGroup, instanceId, leaseUrl: config.registryUrl })
   await app.register(routeAuthPlugin)
   await app.register(signingPlugin, { dataDir: config.dataDir })
   await app.register(driftPlugin, { modelDirs: config.modelDirs, fleetSeconds: config.driftFleetSeconds, policies: config.drift, references: o.references })
@@ -84,7 +89,9 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
   await app.register(brokerPlugin, {
     host: config.host, mqttPort: config.mqttPort, wsPort: config.wsPort,
     broker: config.broker, brokerUsername: config.brokerUsername, brokerPassword: config.brokerPassword, brokerCa: config.brokerCa, tls,
+    sharedGroup: config.sharedGroup, instanceId,
     limits: { maxPayloadBytes: config.maxPayloadBytes, devicePublishRate: config.devicePublishRate, devicePublishBurst: config.devicePublishBurst, devicePublishMaxHeld: config.devicePublishMaxHeld, maxConnections: config.maxConnections },
+    dataDir: config.dataDir, persistence: config.brokerPersistence,
   })
   await app.register(livePlugin)
   await app.register(desiredPlugin, { publicUrl: config.publicUrl, host: config.host, https: tls !== undefined })
@@ -94,6 +101,7 @@ export async function build(o: BuildOptions): Promise<FastifyInstance> {
     retentionDays: config.alertRetentionDays,
     webhooks: {
       urls: config.webhooks,
+      mayDeliver: () => app.leader.isLeader(),
       secret: config.webhookSecret,
       timeoutMs: config.webhookTimeoutMs,
       retry: { maxAttempts: config.webhookMaxAttempts, retryMs: config.webhookRetryMs, maxRetryMs: config.webhookMaxRetryMs },

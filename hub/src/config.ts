@@ -23,10 +23,24 @@ export const HubConfigSchema = Type.Object(
     publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+[^/]$', maxLength: 512 })),
     /** `sqlite` (embedded, default) or an InfluxDB 1.x URL with the database as path: http://127.0.0.1:8086/edgefleet */
     telemetry: Type.String({ pattern: '^(sqlite|https?://.+/[A-Za-z0-9_-]+)$' }),
+    /** keep the registry (devices, credentials, alerts, models, rollouts, jobs) in this PostgreSQL database instead of `<dataDir>/registry.db`: postgres://user:password@host:5432/database; what several hub instances share */
+    registryUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', maxLength: 2048 })),
+    /** with registryUrl: PostgreSQL connections this hub holds at most */
+    registryPoolSize: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /**
+     * with InfluxDB telemetry: points (predictions, drift windows) spooled to `<dataDir>/telemetry-spool.db`
+     * while InfluxDB is unreachable, acknowledged, and replayed in order when it is back; when full,
+     * devices are not acknowledged and keep their messages. 0 = no spool (store failures withhold the PUBACK)
+     */
+    telemetrySpoolMaxPoints: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     /** use this external MQTT broker instead of embedding one (mqtt://host:port) */
     broker: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://' })),
     brokerUsername: Type.Optional(Type.String()),
     brokerPassword: Type.Optional(Type.String()),
+    /** with an external broker: run as one of several hub instances, members of this MQTT 5 shared subscription group (docs/SCALE-OUT.md) */
+    sharedGroup: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
+    /** this instance's name and MQTT client id at the external broker; unique per running instance (default with sharedGroup: `<hostname>-<hash of data dir and HTTP port>`) */
+    instanceId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })),
     /** the built dashboard served at / (default: this repository's dashboard/dist) */
     dashboardDir: Type.Optional(Type.String({ minLength: 1 })),
     /** the built browser agent served at /agent (default: this repository's edge-agent/dist/browser) */
@@ -53,6 +67,12 @@ export const HubConfigSchema = Type.Object(
      * PUBACKs of messages already stored, so an agent refused on every attempt would resend forever
      */
     devicePublishMaxHeld: Type.Integer({ minimum: 64, maximum: 100_000 }),
+    /**
+     * the embedded broker's retained messages, persistent sessions (subscriptions and queued QoS 1 messages of clients
+     * connected with clean session 0, e.g. alert subscribers) and wills: `disk` keeps them in `<dataDir>/broker` (LevelDB)
+     * across a crash or restart of the hub; `memory` loses them whenever it stops
+     */
+    brokerPersistence: Type.Enum(['disk', 'memory'] as const),
     /** MQTT connections the embedded broker holds at once (TCP and WebSocket together); one more is refused at CONNECT (CONNACK 3, server unavailable) */
     maxConnections: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
     /** how often running rollouts are stepped, ms */
@@ -103,6 +123,8 @@ export const HUB_DEFAULTS: HubConfig = {
   wsPort: 8083,
   httpPort: 8080,
   telemetry: 'sqlite',
+  registryPoolSize: 10,
+  telemetrySpoolMaxPoints: 1_000_000,
   retentionDays: 30,
   maxUploadBytes: 512 * 1024 * 1024,
   tlsMinVersion: 'TLSv1.2',
@@ -113,6 +135,7 @@ export const HUB_DEFAULTS: HubConfig = {
   // four times an agent's window of unacknowledged messages (64): an agent is only ever paced
   devicePublishMaxHeld: 256,
   maxConnections: 10_000,
+  brokerPersistence: 'disk',
   rolloutTickMs: 1000,
   logLevel: 'info',
   webhooks: [],
@@ -138,9 +161,14 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   host: 'EDGEFLEET_HUB_HOST',
   publicUrl: 'EDGEFLEET_HUB_PUBLIC_URL',
   telemetry: 'EDGEFLEET_TELEMETRY',
+  registryUrl: 'EDGEFLEET_REGISTRY_URL',
+  registryPoolSize: 'EDGEFLEET_REGISTRY_POOL_SIZE',
+  telemetrySpoolMaxPoints: 'EDGEFLEET_TELEMETRY_SPOOL_MAX_POINTS',
   broker: 'EDGEFLEET_BROKER',
   brokerUsername: 'EDGEFLEET_BROKER_USERNAME',
   brokerPassword: 'EDGEFLEET_BROKER_PASSWORD',
+  sharedGroup: 'EDGEFLEET_SHARED_GROUP',
+  instanceId: 'EDGEFLEET_INSTANCE_ID',
   logLevel: 'EDGEFLEET_LOG_LEVEL',
   webhooks: 'EDGEFLEET_WEBHOOKS',
   webhookSecret: 'EDGEFLEET_WEBHOOK_SECRET',
@@ -154,6 +182,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
   devicePublishRate: 'EDGEFLEET_DEVICE_PUBLISH_RATE',
   devicePublishBurst: 'EDGEFLEET_DEVICE_PUBLISH_BURST',
   maxConnections: 'EDGEFLEET_MAX_CONNECTIONS',
+  brokerPersistence: 'EDGEFLEET_BROKER_PERSISTENCE',
   dashboardDir: 'EDGEFLEET_DASHBOARD_DIR',
   agentPageDir: 'EDGEFLEET_AGENT_PAGE_DIR',
   datasetMaxSamples: 'EDGEFLEET_DATASET_MAX_SAMPLES',
@@ -164,7 +193,7 @@ export const HUB_ENV: Partial<Record<keyof HubConfig, string>> = {
 
 const NUMERIC: (keyof HubConfig)[] = [
   'mqttPort', 'wsPort', 'httpPort', 'retentionDays', 'maxUploadBytes', 'rolloutTickMs', 'webhookTimeoutMs', 'webhookMaxAttempts', 'webhookRetryMs', 'webhookMaxRetryMs', 'driftFleetSeconds', 'alertRetentionDays', 'datasetMaxSamples', 'datasetMaxSnapshots', 'retrainConcurrency',
-  'maxPayloadBytes', 'devicePublishRate', 'devicePublishBurst', 'devicePublishMaxHeld', 'maxConnections',
+  'maxPayloadBytes', 'telemetrySpoolMaxPoints', 'registryPoolSize', 'devicePublishRate', 'devicePublishBurst', 'devicePublishMaxHeld', 'maxConnections',
 ]
 const check = Compile(HubConfigSchema)
 
@@ -192,6 +221,9 @@ export function loadHubConfig(flags: Record<string, unknown>, env: NodeJS.Proces
   if (!check.Check(merged)) {
     const problems = [...new Set([...check.Errors(merged)].map((e) => `  ${flagName(e.instancePath)}: ${e.message}`))]
     throw new HubError('HUB_CONFIG_INVALID', `invalid hub settings:\n${problems.join('\n')}\nRun edgefleet hub --help for the options.`)
+  }
+  if (merged.sharedGroup !== undefined && merged.broker === undefined) {
+    throw new HubError('HUB_CONFIG_INVALID', 'invalid hub settings:\n  --shared-group needs --broker: hub instances share device traffic through an external MQTT 5 broker (docs/SCALE-OUT.md)')
   }
   if ((merged.tlsCert === undefined) !== (merged.tlsKey === undefined)) {
     throw new HubError('HUB_CONFIG_INVALID', 'invalid hub settings:\n  --tls-cert and --tls-key go together: give both (the certificate and its private key, PEM files) or neither')

@@ -22,6 +22,10 @@ export const HubErrorCodes = {
   /** a route under /api declares no role (`config: { role }`): the hub refuses to start */
   HUB_ROUTE_ROLE_MISSING: 500,
   HUB_STORE_FAILED: 500,
+  /** the PostgreSQL registry (--registry-url) cannot be reached, or refused the login: the message says which and what to check */
+  HUB_REGISTRY_UNREACHABLE: 503,
+  /** --registry-url / EDGEFLEET_REGISTRY_URL is not a postgres:// URL with a database */
+  HUB_REGISTRY_URL_INVALID: 400,
   HUB_TELEMETRY_UNAVAILABLE: 503,
   HUB_TELEMETRY_POINT_INVALID: 400,
   HUB_TELEMETRY_QUERY_INVALID: 400,

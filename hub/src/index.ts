@@ -10,5 +10,6 @@ export type { TelemetryStore, PredictionPoint, PredictionQuery, PredictionBucket
 export type { DriftWindowRecord, DriftFeatureStats, DriftThresholds, DriftWindowQuery } from './telemetry/drift-records.ts'
 export type { HubBroker } from './broker/broker.ts'
 export { SqliteRegistry } from './registry/sqlite-registry.ts'
+export { PgRegistry, type PgRegistryOptions } from './registry/postgres/pg-registry.ts'
 export { DriftEngine, type DriftEngineOptions, type DriftOutcome, type DriftScopeSnapshot } from './drift/drift-engine.ts'
 export { PackageDirReferences, type ReferenceSource, type ModelReference } from './drift/model-references.ts'

@@ -5,6 +5,7 @@ export {
   parseDeviceTopic, alertTopic, alertFilters, ALERT_KINDS, parseAlertTopic, sensorTopic, sensorFilter, topicMatches,
   isValidTopicFilter, isValidTopicName,
   CLAIM_USERNAME_PREFIX, claimUsername, parseClaimUsername, provisionTopic, parseProvisionTopic, isClaimClientId,
+  hubInstanceTopic, hubInstancesFilter, parseHubInstanceTopic, isInstanceName, sharedFilter,
   type ProvisionTopicKind,
   type UplinkChannel, type DownlinkChannel, type DeviceChannel, type DeviceTopic, type AlertTopic, type AlertTopicKind,
 } from './topics.ts'
@@ -26,4 +27,5 @@ export * from './schemas/rest-retraining.ts'
 export * from './schemas/rest-agent-page.ts'
 export * from './schemas/provisioning.ts'
 export * from './schemas/rest-auth.ts'
+export * from './schemas/hub-instance.ts'
 export { examples, alertExample, readingExamples } from './examples.ts'

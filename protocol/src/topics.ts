@@ -209,3 +209,39 @@ export function parseProvisionTopic(topic: string): { clientId: string; kind: Pr
   if (!DEVICE_ID.test(clientId) || (kind !== 'request' && kind !== 'response')) return null
   return { clientId, kind }
 }
+
+/**
+ * Hub instances sharing one external broker (scale-out): each instance's state, retained, at
+ * `ef/v1/_hub/{group}/{instanceId}` (`_hub` is a reserved level, so no device topic matches it). The
+ * instance publishes `online` there and leaves `offline` as its last will; the leader takes over a
+ * dead instance's session when it reads `offline` (hub/src/cluster/).
+ */
+export function hubInstanceTopic(group: string, instanceId: string): string {
+  return `${TOPIC_PREFIX}/_hub/${requireLevel(group, DEVICE_ID, 'shared group')}/${requireLevel(instanceId, DEVICE_ID, 'instance id')}`
+}
+
+/** Filter matching every instance state of one group. */
+export function hubInstancesFilter(group: string): string {
+  return `${TOPIC_PREFIX}/_hub/${requireLevel(group, DEVICE_ID, 'shared group')}/+`
+}
+
+/** The instance id of a concrete {@link hubInstanceTopic}; `null` when it is not one. */
+export function parseHubInstanceTopic(topic: string): { group: string; instanceId: string } | null {
+  const parts = topic.split('/')
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_PREFIX || parts[2] !== '_hub') return null
+  const [group, instanceId] = [parts[3]!, parts[4]!]
+  return DEVICE_ID.test(group) && DEVICE_ID.test(instanceId) ? { group, instanceId } : null
+}
+
+/** True when `name` can be a shared-subscription group or a hub instance id (one topic level, a valid client id). */
+export function isInstanceName(name: string): boolean {
+  return DEVICE_ID.test(name)
+}
+
+/**
+ * An MQTT 5 shared subscription `$share/{group}/{filter}` [MQTT-4.8.2]: the broker hands each matching
+ * message to one subscriber of the group.
+ */
+export function sharedFilter(group: string, filter: string): string {
+  return `$share/${requireLevel(group, DEVICE_ID, 'shared group')}/${filter}`
+}

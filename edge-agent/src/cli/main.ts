@@ -64,7 +64,7 @@ program
   .option('--serial <serial>', 'with --claim-token, the serial this device claims with: the hub names it <prefix>-<serial> (default /etc/machine-id, else the host name; or $EDGEFLEET_SERIAL)')
   .option('--status-interval <s>', `seconds between status messages to the hub (default ${RUN_DEFAULTS.statusInterval})`, num)
   .option('--keepalive <s>', `MQTT keepalive with the hub, seconds (default ${RUN_DEFAULTS.keepalive}); the hub sees the device offline about 1.5× this after it vanishes`, num)
-  .option('--outbox-max-mb <mb>', `bound on the on-disk outbox, MiB (default ${RUN_DEFAULTS.outboxMaxMb}); when full the oldest predictions are dropped first and counted`, num)
+  .option('--outbox-max-mb <mb>', `bound on the on-disk outbox, MiB (default ${RUN_DEFAULTS.outboxMaxMb}); when full, or when its disk is full (ENOSPC), the oldest predictions are dropped first and counted, labels and events kept; the agent keeps running and logs what to do`, num)
   .option('--drain-timeout <s>', `at the end of a run, seconds spent sending what the outbox holds (default ${RUN_DEFAULTS.drainTimeout}); the rest goes on the next run; a second Ctrl-C cuts it short`, num)
   .option('--shuffle <seed>', 'replay the --csv/--jsonl files mixed, in a random order fixed by this integer seed (reads them into memory first, up to 1 000 000 readings; each reading is stamped when replayed): a stationary stream from sorted data sets', num)
   .option('--no-drift', 'do not summarise, judge or send drift windows (costs ~7 µs per reading and ~3 ms per window of 128 features; off only for the fastest replays)')

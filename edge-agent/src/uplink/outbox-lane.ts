@@ -9,6 +9,8 @@ interface Segment {
   size: number
   /** records of this segment still in the lane (not yet acknowledged or dropped) */
   live: number
+  /** seq of the last record written to the file (-1 while it has none) */
+  lastSeq: number
 }
 
 /** One record of a lane: where its frame is, and how far it has got. */
@@ -56,7 +58,7 @@ export class Lane {
       const path = join(dir, name)
       const bytes = readFileSync(path)
       const { frames, validBytes } = scanFrames(bytes)
-      const segment: Segment = { path, fd: openSync(path, 'a+'), size: validBytes, live: 0 }
+      const segment: Segment = { path, fd: openSync(path, 'a+'), size: validBytes, live: 0, lastSeq: frames.at(-1)?.seq ?? -1 }
       if (validBytes < bytes.length) {
         // a record cut short by a crash (or never flushed before a power cut): keep the good prefix
         logger.warn({ segment: path, discardedBytes: bytes.length - validBytes }, 'outbox: discarding a torn record at the end of a segment')
@@ -88,6 +90,7 @@ export class Lane {
     }
     this.entries.push({ seq, channel, length: frame.length, segment, offset: segment.size, state: 'queued' })
     segment.size += frame.length
+    segment.lastSeq = seq
     segment.live++
     this.liveBytes += frame.length
     this.pending++
@@ -139,6 +142,26 @@ export class Lane {
     return e
   }
 
+  /**
+   * Drops every record of the oldest segment so that its file can go; returns the records dropped. None
+   * when that segment is the one appended to, or holds a record in flight (its acknowledgement may
+   * come, and a message is either delivered or counted as dropped, never both).
+   */
+  dropHeadSegment(): LaneEntry[] {
+    const first = this.entries[this.head]
+    if (!first || first.segment === this.segments.at(-1)) return []
+    for (let i = this.head; this.entries[i]?.segment === first.segment; i++) if (this.entries[i]!.state === 'inflight') return []
+    const dropped: LaneEntry[] = []
+    // the head is never an acknowledged record: those leave as soon as everything before them has
+    while (this.entries[this.head]?.segment === first.segment) dropped.push(this.dropHead()!)
+    return dropped
+  }
+
+  /** The highest seq in a segment file that stays (not emptied), or -1. */
+  get diskMaxSeq(): number {
+    return this.segments.reduce((max, s) => Math.max(max, s.lastSeq), -1)
+  }
+
   /** Seq of the oldest record still in the lane (acknowledged-out-of-order records count), if any. */
   get headSeq(): number | undefined {
     return this.entries[this.head]?.seq
@@ -152,12 +175,25 @@ export class Lane {
     if (active) fsyncSync(active.fd)
   }
 
-  /** Deletes emptied segments; call only after the state recording that they are empty is durable. */
-  deleteCondemned(): void {
+  /**
+   * Deletes emptied segments; call only after the state recording that they are empty is durable, or
+   * pass `below`: then only segments whose seqs are all below it go (the numbering restored on open
+   * from the state and the remaining files stays past them). Returns how many were deleted.
+   */
+  deleteCondemned(below = Infinity): number {
+    const keep: Segment[] = []
+    let deleted = 0
     for (const s of this.condemned.splice(0)) {
+      if (s.lastSeq >= below) {
+        keep.push(s)
+        continue
+      }
       closeSync(s.fd)
       unlinkSync(s.path)
+      deleted++
     }
+    this.condemned = keep
+    return deleted
   }
 
   /** Marks the last segment for deletion too when it holds nothing (a clean, drained close leaves no files). */
@@ -179,7 +215,7 @@ export class Lane {
     if (last && last.live === 0) this.condemn(last)
     const path = join(this.dir, `${String(seq).padStart(16, '0')}.seg`)
     const fd = openSync(path, 'a+')
-    const segment: Segment = { path, fd, size: fstatSync(fd).size, live: 0 }
+    const segment: Segment = { path, fd, size: fstatSync(fd).size, live: 0, lastSeq: -1 }
     this.segments.push(segment)
     return segment
   }

@@ -70,13 +70,31 @@ const TELEMETRY: ReadonlySet<OutboxChannel> = new Set(['pred', 'drift', 'samples
  * Full: the oldest telemetry is dropped first; an incoming telemetry message that cannot fit is
  * dropped itself rather than evict labels or events, which go only when nothing else is left.
  * A dropped message keeps its seq, so the hub sees the gap; drops are counted per channel.
+ *
+ * Disk full (ENOSPC, or a quota): the outbox behaves as full, whatever `maxBytes` says. It deletes the
+ * segments already emptied, then drops the oldest telemetry a whole segment at a time (counted in
+ * `dropped` like any drop) until the message fits; labels and events are never dropped to make room,
+ * and a message that still does not fit is dropped itself and counted. Each refused write is counted
+ * in `counts.diskFull` and logged (the first, then every 1000th) with what to do. Nothing is thrown:
+ * the agent keeps predicting, and appends succeed again as soon as space is freed (by acknowledged
+ * messages leaving, or by someone else).
  */
 export class Outbox implements Uplink {
   /** messages enqueued (dropped ones included), acknowledged and dropped by this process */
-  readonly counts = { enqueued: 0, acked: 0, dropped: Object.fromEntries(OUTBOX_CHANNELS.map((c) => [c, 0])) as Record<OutboxChannel, number> }
+  readonly counts = {
+    enqueued: 0,
+    acked: 0,
+    dropped: Object.fromEntries(OUTBOX_CHANNELS.map((c) => [c, 0])) as Record<OutboxChannel, number>,
+    /** writes the disk refused for want of space (ENOSPC): each one led to dropping telemetry, or the message */
+    diskFull: 0,
+  }
   private readonly handles = new WeakMap<OutboxMessage, { lane: Lane; entry: LaneEntry }>()
   private changed = false
   private closed = false
+  /** the nextSeq of the last state.json written: numbering on open never goes below it */
+  private durableNextSeq: number
+  /** true from a write refused for want of space until the next append that succeeds */
+  private diskIsFull = false
   private readonly timer: NodeJS.Timeout
 
   private constructor(
@@ -90,6 +108,7 @@ export class Outbox implements Uplink {
     syncIntervalMs: number,
   ) {
     this.timer = setInterval(() => this.flushQuietly(), syncIntervalMs).unref()
+    this.durableNextSeq = state.nextSeq
   }
 
   /** Opens (or creates) the outbox in `o.dir`: takes its lock, recovers both lanes, restores the seq. */
@@ -111,7 +130,14 @@ export class Outbox implements Uplink {
     const frame = encodeFrame(seq, channel, deviceTopic(this.deviceId, channel), payload)
     if (seq >= this.state.reservedSeq) {
       this.state.reservedSeq = seq + SEQ_RESERVE_BLOCK
-      this.writeStateOrThrow()
+      try {
+        this.writeStateOrThrow()
+      } catch (err) {
+        if (!isNoSpace((err as Error).cause)) throw err
+        // not even room for state.json: the reservation is written with the next flush that fits; until
+        // then only a power cut followed by a reboot could make seqs past the durable one be reused
+        this.refusedForSpace('state.json')
+      }
     }
     this.state.nextSeq = seq + 1
     this.changed = true
@@ -121,12 +147,26 @@ export class Outbox implements Uplink {
       this.countDrop(channel)
       return seq
     }
-    try {
-      ;(telemetry ? this.lanes.telemetry : this.lanes.priority).append(seq, channel, frame)
-    } catch (cause) {
-      throw new AgentError('AGENT_OUTBOX_FAILED', `cannot write to the outbox in ${this.dir}: ${(cause as Error).message}. Free disk space or choose another --state-dir.`, { cause })
+    const lane = telemetry ? this.lanes.telemetry : this.lanes.priority
+    for (;;) {
+      try {
+        lane.append(seq, channel, frame)
+        if (this.diskIsFull) {
+          this.diskIsFull = false
+          this.logger.info({ dir: this.dir, diskFull: this.counts.diskFull }, 'outbox: the disk has room again')
+        }
+        return seq
+      } catch (cause) {
+        if (!isNoSpace(cause)) {
+          throw new AgentError('AGENT_OUTBOX_FAILED', `cannot write to the outbox in ${this.dir}: ${(cause as Error).message}. Check the state directory's disk and permissions, or choose another --state-dir.`, { cause })
+        }
+        this.refusedForSpace(channel)
+        if (!this.reclaimDisk()) {
+          this.countDrop(channel)
+          return seq
+        }
+      }
     }
-    return seq
   }
 
   /** The next message to send (lowest seq not in flight), marked in flight; undefined when none is waiting. */
@@ -216,6 +256,10 @@ export class Outbox implements Uplink {
       this.state.clean = true
       this.changed = true
       this.flush()
+    } catch (err) {
+      if (!isNoSpace((err as Error).cause)) throw err
+      // state.json stays as last written (unclean): the next open recovers from the segments, resending at worst
+      this.logger.warn({ dir: this.dir }, 'outbox: closed without recording the last acknowledgements: the disk is full')
     } finally {
       this.lanes.telemetry.close()
       this.lanes.priority.close()
@@ -232,17 +276,51 @@ export class Outbox implements Uplink {
     return true
   }
 
+  /**
+   * Frees disk space after a write was refused for want of it: deletes emptied segments (those whose
+   * seqs the numbering on open will stay past), else drops the oldest telemetry segment's records.
+   * False when there is nothing left to free.
+   */
+  private reclaimDisk(): boolean {
+    if (this.deleteEmptied() > 0) return true
+    const dropped = this.lanes.telemetry.dropHeadSegment()
+    for (const e of dropped) this.countDrop(e.channel)
+    return this.deleteEmptied() > 0 || dropped.length > 0
+  }
+
+  private deleteEmptied(): number {
+    const below = Math.max(this.durableNextSeq, this.lanes.telemetry.diskMaxSeq + 1, this.lanes.priority.diskMaxSeq + 1)
+    return this.lanes.telemetry.deleteCondemned(below) + this.lanes.priority.deleteCondemned(below)
+  }
+
+  private refusedForSpace(what: string): void {
+    this.diskIsFull = true
+    if (this.counts.diskFull++ % 1000 !== 0) return
+    this.logger.warn(
+      { dir: this.dir, refused: what, diskFull: this.counts.diskFull, dropped: this.droppedTotal },
+      'outbox: the disk is full (ENOSPC): dropping the oldest telemetry to make room (labels and events are kept) and counting every drop. ' +
+        'Free space on the state directory\'s disk, or set --outbox-max-mb below its free space so the outbox drops by its own bound first.',
+    )
+  }
+
   private countDrop(channel: OutboxChannel): void {
     this.counts.dropped[channel]++
     this.state.dropped[channel] = (this.state.dropped[channel] ?? 0) + 1
     this.changed = true
   }
 
+  /** Writes state.json; on a full disk, frees space (see reclaimDisk) and tries again. */
   private writeStateOrThrow(): void {
-    try {
-      writeState(this.dir, this.state)
-    } catch (cause) {
-      throw new AgentError('AGENT_OUTBOX_FAILED', `cannot write ${this.dir}/state.json: ${(cause as Error).message}. Free disk space or choose another --state-dir.`, { cause })
+    for (;;) {
+      const nextSeq = this.state.nextSeq
+      try {
+        writeState(this.dir, this.state)
+        this.durableNextSeq = nextSeq
+        return
+      } catch (cause) {
+        if (isNoSpace(cause) && this.reclaimDisk()) continue
+        throw new AgentError('AGENT_OUTBOX_FAILED', `cannot write ${this.dir}/state.json: ${(cause as Error).message}. Free disk space or choose another --state-dir.`, { cause })
+      }
     }
   }
 
@@ -251,7 +329,14 @@ export class Outbox implements Uplink {
       this.flush()
     } catch (err) {
       this.changed = true
-      this.logger.error({ err: (err as Error).message }, 'outbox: periodic sync failed; retrying')
+      if (isNoSpace((err as Error).cause)) this.refusedForSpace('state.json')
+      else this.logger.error({ err: (err as Error).message }, 'outbox: periodic sync failed; retrying')
     }
   }
+}
+
+/** A write refused for want of space: the disk is full, or the user's quota is used up. */
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
 }

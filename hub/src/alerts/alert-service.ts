@@ -9,6 +9,8 @@ import type { RetryPolicy } from './webhook-policy.ts'
 /** Webhook settings of the alert service (from HubConfig). */
 export interface WebhookSettings {
   urls: readonly string[]
+  /** false while another hub instance delivers webhooks (it leads: hub/src/cluster/); deliveries wait in the outbox meanwhile */
+  mayDeliver?: (() => boolean) | undefined
   /** HMAC-SHA256 key for X-Edgefleet-Signature; unsigned when absent */
   secret?: string | undefined
   /** per-attempt timeout */

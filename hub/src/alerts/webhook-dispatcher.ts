@@ -21,6 +21,8 @@ export interface WebhookDispatcherOptions {
   secret?: string | undefined
   /** per-attempt timeout */
   timeoutMs: number
+  /** false: leave the outbox alone (another hub instance leads and delivers); default always true */
+  mayDeliver?: (() => boolean) | undefined
   retry: RetryPolicy
   logger: AlertLogger
   observer?: Pick<AlertObserver, 'webhookAttempted'> | undefined
@@ -52,7 +54,7 @@ export class WebhookDispatcher {
 
   /** Attempts what is due now, then waits for the next due time. Cheap to call often. */
   kick(): void {
-    if (this.closed) return
+    if (this.closed || this.o.mayDeliver?.() === false) return
     if (this.running) {
       this.again = true
       return

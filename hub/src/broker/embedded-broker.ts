@@ -13,6 +13,7 @@ import type { RegistryStore } from '../registry/registry-store.ts'
 import type { ServerTls } from '../tls/server-tls.ts'
 import type { HubBroker } from './broker.ts'
 import { BrokerLimitGate, DEFAULT_BROKER_LIMITS, type BrokerLimits, type LimitObserver } from './broker-limits.ts'
+import type { BrokerPersistence } from './broker-persistence.ts'
 
 export interface EmbeddedBrokerOptions {
   host: string
@@ -33,6 +34,8 @@ export interface EmbeddedBrokerOptions {
   claims?: Pick<ClaimHandler, 'handle'>
   /** told of every refusal by the topic policy or authentication, and every connection closed for breaking MQTT (it is logged here) */
   onRefusal?: ((kind: MqttRefusal, deviceId: string | undefined) => void) | undefined
+  /** retained messages, persistent sessions and wills (broker-persistence.ts; default aedes' in memory); the broker closes it */
+  persistence?: BrokerPersistence | undefined
 }
 
 /**
@@ -78,7 +81,11 @@ export class EmbeddedBroker implements HubBroker {
   }
 
   static async create(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-    const aedes = await Aedes.createBroker({ id: 'edgefleet-hub' })
+    const store = o.persistence?.store
+    const aedes = await Aedes.createBroker({ id: 'edgefleet-hub', ...(store ? { persistence: store } : {}) }).catch(async (err: unknown) => {
+      await o.persistence?.close()
+      throw err
+    })
     const broker = new EmbeddedBroker(aedes, o)
     broker.installHooks()
     return broker
@@ -233,6 +240,7 @@ export class EmbeddedBroker implements HubBroker {
     this.wss?.close()
     await Promise.all([closeServer(this.tcp), closeServer(this.http)])
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()))
+    await this.o.persistence?.close()
   }
 }
 

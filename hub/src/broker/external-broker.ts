@@ -1,5 +1,5 @@
-import { allDevicesFilter, decodeChannel, TOPIC_PREFIX, UPLINK_CHANNELS } from '@edgefleet/protocol'
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { allDevicesFilter, decodeChannel, hubInstancesFilter, sharedFilter, TOPIC_PREFIX, UPLINK_CHANNELS } from '@edgefleet/protocol'
+import mqtt, { type AckHandler, type IClientOptions, type MqttClient } from 'mqtt'
 import { HubError } from '../errors.ts'
 import type { Ingest } from '../ingest/ingest.ts'
 import type { RegistryStore } from '../registry/registry-store.ts'
@@ -7,6 +7,9 @@ import { ackAfterStore, deliver, type Delivery } from './ack-after-store.ts'
 import type { HubBroker } from './broker.ts'
 import { redactUrl, waitForFirstConnect } from './first-connect.ts'
 import { ReconnectBackoff } from './reconnect-backoff.ts'
+import { takeOverSession, type TakeoverResult } from './session-takeover.ts'
+import { instanceMessageHandler, instanceWill, leaveSharedGroup, onlineStatus, type SharedMembership } from './shared-membership.ts'
+import { within } from './within.ts'
 
 /** Options of {@link ExternalBroker}. */
 export interface ExternalBrokerOptions {
@@ -15,8 +18,13 @@ export interface ExternalBrokerOptions {
   /** the hub's user name and password at the broker */
   username?: string
   password?: string
-  /** client id of the hub's persistent session (default `edgefleet-hub`); one running hub per id */
+  /** client id of the hub's persistent session (default `edgefleet-hub`, or the instance id when sharing); one running hub per id */
   clientId?: string
+  /**
+   * several hub instances on this broker: subscribe as one member of an MQTT 5 shared subscription
+   * group, so the broker splits device traffic across them (./shared-membership.ts)
+   */
+  shared?: SharedMembership | undefined
   ingest: Pick<Ingest, 'handle'>
   /** only registered devices' messages are ingested, as only they can log in to the embedded broker */
   registry: Pick<RegistryStore, 'getDevice'>
@@ -32,6 +40,12 @@ export interface ExternalBrokerOptions {
 /** How long the broker keeps the hub's session (subscriptions, queued messages) while the hub is away. */
 const SESSION_EXPIRY_S = 7 * 24 * 3600
 const CLOSE_TIMEOUT_MS = 5000
+/**
+ * MQTT keepalive of a shared-group member, seconds (mqtt.js's default). Not shorter: mqtt.js handles incoming
+ * packets one at a time, after each store (ack-after-store.ts), so a PINGRESP queued behind a backlog arrives
+ * late; with 15 s we saw keepalive timeouts while an instance drained a dead member's session on a busy machine
+ */
+const SHARED_KEEPALIVE_S = 60
 
 /**
  * The hub as a client of an existing broker (Mosquitto, EMQX, HiveMQ) instead of the embedded aedes.
@@ -75,10 +89,16 @@ export class ExternalBroker implements HubBroker {
   private storeFailing = false
   private ignored = 0
   private rejected = 0
+  private lastMessageAt = 0
 
   /** Does no I/O: {@link start} connects. */
   constructor(private readonly o: ExternalBrokerOptions) {
     this.backoff = new ReconnectBackoff(o.reconnect?.initialMs ?? 1000, o.reconnect?.maxMs ?? 30_000)
+  }
+
+  /** This instance's shared-group membership (--shared-group), if any. */
+  get membership(): SharedMembership | undefined {
+    return this.o.shared
   }
 
   /** Messages on topics that are no device uplink topic, ignored since start. */
@@ -98,15 +118,14 @@ export class ExternalBroker implements HubBroker {
     const options: IClientOptions = {
       protocolVersion: 5, // mqtt.js honours customHandleAcks with MQTT 5 only
       clean: false,
-      clientId: o.clientId ?? 'edgefleet-hub',
+      clientId: o.shared?.instanceId ?? o.clientId ?? 'edgefleet-hub',
       properties: { sessionExpiryInterval: SESSION_EXPIRY_S },
+      // a dead instance is noticed by its last will: at the latest 1.5 keepalives after it stopped answering
+      ...(o.shared ? { keepalive: SHARED_KEEPALIVE_S, will: instanceWill(o.shared) } : {}),
       reconnectPeriod: this.backoff.initialMs,
       reconnectOnConnackError: true,
       connectTimeout: Math.min(o.connectTimeoutMs ?? 10_000, 30_000),
-      customHandleAcks: ackAfterStore(tracked, {
-        onDelivered: (d) => this.onDelivered(d),
-        onStoreFailed: (err, topic) => this.onStoreFailed(err, topic),
-      }),
+      customHandleAcks: this.handleAcks(tracked, () => {}),
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
       ...(o.ca !== undefined ? { ca: o.ca } : {}),
@@ -118,9 +137,14 @@ export class ExternalBroker implements HubBroker {
     client.on('reconnect', () => {
       client.options.reconnectPeriod = this.backoff.next()
     })
+    let first = true
     client.on('connect', (connack) => {
       if (!this.storeFailing) this.reset()
       o.logger.info({ broker: url, sessionPresent: connack.sessionPresent }, 'connected to the external MQTT broker')
+      // a reconnect after the broker published our last will: the leader may have taken our session over
+      // (and dropped its subscriptions) meanwhile; subscribe again and say we are back
+      if (o.shared && !first) void this.join(client).catch((err: Error) => o.logger.warn({ broker: url, err: err.message }, 'cannot rejoin the shared group; retrying at the next reconnect'))
+      first = false
     })
     // QoS 0 messages bypass customHandleAcks: nothing to acknowledge, store them as they come
     client.on('message', (topic, payload, packet) => {
@@ -132,10 +156,7 @@ export class ExternalBroker implements HubBroker {
     })
     try {
       await waitForFirstConnect(client, url, o.connectTimeoutMs ?? 10_000)
-      const filters = UPLINK_CHANNELS.map((channel) => allDevicesFilter(channel))
-      await client.subscribeAsync(filters, { qos: 1 }).catch((cause: unknown) => {
-        throw new HubError('HUB_BROKER_UNREACHABLE', `the MQTT broker at ${url} refused the hub's subscriptions (${filters.join(', ')}): give the hub's user readwrite access to ${TOPIC_PREFIX}/# in the broker's ACL`, { cause })
-      })
+      await this.join(client)
     } catch (err) {
       this.client = undefined
       await client.endAsync(true)
@@ -162,12 +183,62 @@ export class ExternalBroker implements HubBroker {
     )
   }
 
+  /**
+   * Takes over and drains the session of another instance of the group that died
+   * (./session-takeover.ts), storing its messages like this instance's own.
+   */
+  takeOver(instanceId: string): Promise<TakeoverResult> {
+    const { o } = this
+    const tracked: Pick<Ingest, 'handle'> = { handle: (...args) => this.track(this.ingestKnown(...args)) }
+    return takeOverSession({
+      url: o.url,
+      connect: { ...(o.username !== undefined ? { username: o.username } : {}), ...(o.password !== undefined ? { password: o.password } : {}), ...(o.ca !== undefined ? { ca: o.ca } : {}) },
+      clientId: instanceId,
+      filters: this.deviceFilters(),
+      handleAcks: (onMessage) => this.handleAcks(tracked, onMessage),
+    })
+  }
+
   async close(): Promise<void> {
     const client = this.client
     this.client = undefined
+    // a member leaving on purpose hands nothing to the leader: it drains its own session and ends it
+    if (client && this.o.shared) {
+      await leaveSharedGroup(client, this.o.shared, this.deviceFilters(), () => this.lastMessageAt, () => this.inflight.size, this.o.logger)
+      return void (await within(Promise.allSettled([...this.inflight]), CLOSE_TIMEOUT_MS, async () => {}))
+    }
     // a second end() is a no-op while the first is pending, so a stuck one is cut by destroying the socket
     if (client) await within(client.endAsync(false), CLOSE_TIMEOUT_MS, async () => void client.stream.destroy())
     await within(Promise.allSettled([...this.inflight]), CLOSE_TIMEOUT_MS, async () => {})
+  }
+
+  /** Subscribes to every device's uplink channels (and, sharing, to the group's member states); says `online` when sharing. */
+  private async join(client: MqttClient): Promise<void> {
+    const { shared } = this.o
+    const filters = [...this.deviceFilters(), ...(shared ? [hubInstancesFilter(shared.group)] : [])]
+    await client.subscribeAsync(filters, { qos: 1 }).catch((cause: unknown) => {
+      throw new HubError('HUB_BROKER_UNREACHABLE', `the MQTT broker at ${redactUrl(this.o.url)} refused the hub's subscriptions (${filters.join(', ')}): give the hub's user readwrite access to ${TOPIC_PREFIX}/# in the broker's ACL${shared ? ' and make sure it supports MQTT 5 shared subscriptions' : ''}`, { cause })
+    })
+    if (shared) await client.publishAsync(shared.topic, onlineStatus(shared), { qos: 1, retain: true })
+  }
+
+  /** The uplink filters: every device's channels, as one member of the shared group when sharing. */
+  private deviceFilters(): string[] {
+    const shared = this.o.shared
+    return UPLINK_CHANNELS.map((channel) => (shared ? sharedFilter(shared.group, allDevicesFilter(channel)) : allDevicesFilter(channel)))
+  }
+
+  /** Acknowledges after store; instance states of the group (retained, on their own topics) go to `shared.onInstance`. */
+  private handleAcks(tracked: Pick<Ingest, 'handle'>, onMessage: () => void): AckHandler {
+    const devices = ackAfterStore(tracked, {
+      onDelivered: (d) => {
+        this.lastMessageAt = Date.now()
+        onMessage()
+        this.onDelivered(d)
+      },
+      onStoreFailed: (err, topic) => this.onStoreFailed(err, topic),
+    })
+    return this.o.shared ? instanceMessageHandler(this.o.shared, devices) : devices
   }
 
   /** The broker admits whoever it knows; a device removed from the registry (or never added), or revoked, is refused here. */
@@ -220,15 +291,4 @@ export class ExternalBroker implements HubBroker {
     p.then(forget, forget)
     return p
   }
-}
-
-/** Waits for `p`, or runs `fallback` when it takes longer than `ms`. */
-async function within(p: Promise<unknown>, ms: number, fallback: () => Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms)
-  })
-  const outcome = await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late])
-  clearTimeout(timer)
-  if (outcome === 'late') await fallback()
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { ALERT_KINDS, type Alert } from '@edgefleet/protocol'
 import { DEFAULT_HUB_DATA_DIR } from '../paths.ts'
 import type { AlertQuery, AlertRecord } from '../registry/alert-store.ts'
-import { formatTable, print, withRegistry } from './device-commands.ts'
+import { formatTable, print, REGISTRY_URL_HELP, withRegistry } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 
 const STATES = ['raised', 'cleared'] as const
@@ -18,6 +18,7 @@ interface ListFlags {
   limit: string
   before?: string
   dataDir: string
+  registryUrl?: string
   json?: boolean
 }
 
@@ -35,9 +36,10 @@ export function registerAlertCommands(program: Command): void {
     .option('--limit <n>', 'at most this many (1–1000)', '50')
     .option('--before <id>', 'only alerts older than this one (the next page)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print {alerts: [{alert, ack}], next} as JSON')
     .action(async (o: ListFlags) => {
-      const page = await withRegistry(o.dataDir, (r) => r.listAlerts(parseListFlags(o)))
+      const page = await withRegistry(o, (r) => r.listAlerts(parseListFlags(o)))
       if (o.json) return print(JSON.stringify(page, null, 2))
       if (page.alerts.length === 0) return print('no alerts match')
       process.stdout.write(formatTable(['ID', 'TIME', 'STATE', 'SEVERITY', 'KIND', 'MODEL', 'DEVICE', 'ACK', 'MESSAGE'], page.alerts.map(alertRow)))
@@ -49,13 +51,14 @@ export function registerAlertCommands(program: Command): void {
     .option('--note <text>', 'why, or what is being done about it')
     .option('--by <name>', 'who acknowledges (default: the user running this command)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print {alert, ack} as JSON')
-    .action(async (id: string, o: { note?: string; by?: string; dataDir: string; json?: boolean }) => {
+    .action(async (id: string, o: { note?: string; by?: string; dataDir: string; registryUrl?: string; json?: boolean }) => {
       const by = o.by ?? userInfo().username
       if (by.length === 0 || by.length > 128) throw new UsageError('--by must be 1–128 characters')
       if (o.note !== undefined && o.note.length > 1024) throw new UsageError('--note must be at most 1024 characters')
       const at = Date.now()
-      const record = await withRegistry(o.dataDir, (r) => r.acknowledgeAlert(id, { by, note: o.note ?? null, at }))
+      const record = await withRegistry(o, (r) => r.acknowledgeAlert(id, { by, note: o.note ?? null, at }))
       if (o.json) return print(JSON.stringify(record, null, 2))
       const ack = record.ack!
       if (ack.at === at && ack.by === by) print(`alert ${id} acknowledged by ${by}`)

@@ -5,7 +5,7 @@ import { DEFAULT_HUB_DATA_DIR } from '../paths.ts'
 import { isClaimPrefix } from '../provisioning/claim-policy.ts'
 import type { ClaimTokenRecord, ClaimTokenSpec } from '../registry/claim-store.ts'
 import { parseDuration } from '../rollouts/policy/duration.ts'
-import { collect, formatTable, formatTags, parseTags, print, withRegistry } from './device-commands.ts'
+import { collect, formatTable, formatTags, parseTags, print, REGISTRY_URL_HELP, withRegistry } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 
 const ADD_HELP = `
@@ -30,11 +30,12 @@ export function registerClaimTokenCommands(program: Command): void {
     .option('--max-uses <n>', 'at most n devices (default: unlimited)')
     .option('--expires <duration>', 'the token stops working after this long: 90m, 12h, 30d (default: never)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print {…token, token: "<name>.<secret>"} as JSON')
     .addHelpText('after', ADD_HELP)
-    .action(async (name: string, o: { prefix?: string; tag: string[]; maxUses?: string; expires?: string; dataDir: string; json?: boolean }) => {
+    .action(async (name: string, o: { prefix?: string; tag: string[]; maxUses?: string; expires?: string; dataDir: string; registryUrl?: string; json?: boolean }) => {
       const spec = claimSpec(name, o, Date.now())
-      const { token, secret } = await withRegistry(o.dataDir, (r) => r.addClaimToken(spec))
+      const { token, secret } = await withRegistry(o, (r) => r.addClaimToken(spec))
       const value = formatOperatorToken(token.name, secret)
       if (o.json) return print(JSON.stringify({ ...token, token: value }, null, 2))
       print(`claim token ${token.name} added: devices become ${token.prefix}-<serial>${formatTags(token.tags) === '-' ? '' : ` tagged ${formatTags(token.tags)}`}, ${usesText(token)}, ${expiryText(token)}`)
@@ -45,9 +46,10 @@ export function registerClaimTokenCommands(program: Command): void {
     .command('list')
     .description('list claim tokens: uses, remaining, expiry, revoked')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print the tokens as JSON')
-    .action(async (o: { dataDir: string; json?: boolean }) => {
-      const tokens = await withRegistry(o.dataDir, (r) => r.listClaimTokens())
+    .action(async (o: { dataDir: string; registryUrl?: string; json?: boolean }) => {
+      const tokens = await withRegistry(o, (r) => r.listClaimTokens())
       if (o.json) return print(JSON.stringify(tokens.map((t) => ({ ...t, remaining: remaining(t) })), null, 2))
       if (tokens.length === 0) return print('no claim tokens; create one with `edgefleet claim-token add <name>`')
       process.stdout.write(formatTable(['NAME', 'PREFIX', 'TAGS', 'USES', 'REMAINING', 'EXPIRES', 'REVOKED'], tokens.map((t) => [
@@ -60,9 +62,10 @@ export function registerClaimTokenCommands(program: Command): void {
     .command('revoke <name>')
     .description('revoke a claim token: no device can claim with it any more (devices it made keep working)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print the revoked token as JSON')
-    .action(async (name: string, o: { dataDir: string; json?: boolean }) => {
-      const token = await withRegistry(o.dataDir, (r) => r.revokeClaimToken(name, Date.now()))
+    .action(async (name: string, o: { dataDir: string; registryUrl?: string; json?: boolean }) => {
+      const token = await withRegistry(o, (r) => r.revokeClaimToken(name, Date.now()))
       if (o.json) return print(JSON.stringify(token, null, 2))
       print(`claim token ${name} revoked; the ${token.uses} device(s) it made keep working (revoke them with \`edgefleet device revoke <id>\`)`)
     })

@@ -2,9 +2,10 @@ import { Option, type Command } from 'commander'
 import { alertFilters, OPERATOR_ROLES, type OperatorRole } from '@edgefleet/protocol'
 import { formatOperatorToken } from '../auth/operator-token.ts'
 import { HubError } from '../errors.ts'
-import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
+import { DEFAULT_HUB_DATA_DIR } from '../paths.ts'
+import { describeRegistry } from '../registry/open-registry.ts'
 import type { CredentialKind } from '../registry/registry-store.ts'
-import { formatTable, print, printSecret, withRegistry } from './device-commands.ts'
+import { formatTable, print, printSecret, REGISTRY_URL_HELP, registryLocation, withRegistry } from './device-commands.ts'
 
 /** How one kind of credential is presented on the command line. */
 interface CredentialCommandSpec {
@@ -76,14 +77,15 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
     .command('add <name>')
     .description(`add ${spec.aNoun} and print its secret once`)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print {kind, name, secret, …} as JSON')
     .addHelpText('after', spec.addHelp)
   if (spec.kind === 'operator') {
     add.addOption(new Option('--role <role>', 'what the token may do: viewer ⊂ operator ⊂ admin').choices(OPERATOR_ROLES).default(DEFAULT_TOKEN_ROLE))
   }
-  add.action(async (name: string, o: { dataDir: string; json?: boolean; role?: OperatorRole }) => {
+  add.action(async (name: string, o: { dataDir: string; registryUrl?: string; json?: boolean; role?: OperatorRole }) => {
     const role = spec.kind === 'operator' ? (o.role ?? DEFAULT_TOKEN_ROLE) : undefined
-    const { secret } = await withRegistry(o.dataDir, (r) => (role ? r.addCredential('operator', name, role) : r.addCredential('subscriber', name)))
+    const { secret } = await withRegistry(o, (r) => (role ? r.addCredential('operator', name, role) : r.addCredential('subscriber', name)))
     if (o.json) return print(JSON.stringify({ kind: spec.kind, name, ...(role ? { role } : {}), secret, ...spec.jsonExtra(name, secret) }, null, 2))
     spec.printAdded(name, secret, role)
   })
@@ -91,9 +93,10 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
     .command('list')
     .description(`list ${spec.noun}s (names${spec.kind === 'operator' ? ', roles' : ''} and when they were added; secrets are never shown)`)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print the list as JSON')
-    .action(async (o: { dataDir: string; json?: boolean }) => {
-      const list = await withRegistry(o.dataDir, (r) => r.listCredentials(spec.kind))
+    .action(async (o: { dataDir: string; registryUrl?: string; json?: boolean }) => {
+      const list = await withRegistry(o, (r) => r.listCredentials(spec.kind))
       if (o.json) return print(JSON.stringify(list, null, 2))
       if (list.length === 0) return print(`no ${spec.noun}s; add one with \`edgefleet ${spec.command} add <name>\``)
       const added = (c: { createdAt: number }) => new Date(c.createdAt).toISOString()
@@ -105,10 +108,11 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
       .command('role <name> <role>')
       .description(`give a token another role (${OPERATOR_ROLES.join(', ')}); it takes effect on the token's next request, the secret stays`)
       .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-      .action(async (name: string, role: string, o: { dataDir: string }) => {
+      .option('--registry-url <url>', REGISTRY_URL_HELP)
+      .action(async (name: string, role: string, o: { dataDir: string; registryUrl?: string }) => {
         if (!(OPERATOR_ROLES as readonly string[]).includes(role)) throw new HubError('HUB_USAGE', `role ${JSON.stringify(role)}: give one of ${OPERATOR_ROLES.join(', ')}`)
-        const changed = await withRegistry(o.dataDir, (r) => r.setOperatorRole(name, role as OperatorRole))
-        if (!changed) throw new HubError('HUB_CREDENTIAL_NOT_FOUND', `no operator token ${JSON.stringify(name)} in ${hubPaths(o.dataDir).registry}: see \`edgefleet token list --data-dir ${o.dataDir}\``)
+        const changed = await withRegistry(o, (r) => r.setOperatorRole(name, role as OperatorRole))
+        if (!changed) throw new HubError('HUB_CREDENTIAL_NOT_FOUND', `no operator token ${JSON.stringify(name)} in ${describeRegistry(registryLocation(o))}: see \`edgefleet token list\` with the same --data-dir or --registry-url`)
         print(`token ${name} is now ${role}`)
       })
   }
@@ -116,10 +120,11 @@ function registerKind(program: Command, spec: CredentialCommandSpec): void {
     .command('remove <name>')
     .description(`remove ${spec.aNoun}; its secret stops working`)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .action(async (name: string, o: { dataDir: string }) => {
-      const removed = await withRegistry(o.dataDir, (r) => r.removeCredential(spec.kind, name))
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
+    .action(async (name: string, o: { dataDir: string; registryUrl?: string }) => {
+      const removed = await withRegistry(o, (r) => r.removeCredential(spec.kind, name))
       if (!removed) {
-        throw new HubError('HUB_CREDENTIAL_NOT_FOUND', `no ${spec.noun} ${JSON.stringify(name)} in ${hubPaths(o.dataDir).registry}: see \`edgefleet ${spec.command} list --data-dir ${o.dataDir}\``)
+        throw new HubError('HUB_CREDENTIAL_NOT_FOUND', `no ${spec.noun} ${JSON.stringify(name)} in ${describeRegistry(registryLocation(o))}: see \`edgefleet ${spec.command} list\` with the same --data-dir or --registry-url`)
       }
       print(`${spec.noun} ${name} removed`)
     })

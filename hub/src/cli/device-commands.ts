@@ -3,7 +3,8 @@ import { HubError } from '../errors.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
 import type { DeviceRecord } from '../registry/registry-store.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
-import { SqliteRegistry } from '../registry/sqlite-registry.ts'
+import { describeRegistry, openRegistry, REGISTRY_URL_ENV } from '../registry/open-registry.ts'
+import type { RegistryStore } from '../registry/registry-store.ts'
 import { UsageError } from './model-commands.ts'
 import { LINK_OPTION_HELP, agentPageUrl, provisioningLink } from './provisioning-link.ts'
 import { HUB_FLAG_HELP, registerDeviceRevokeCommand, rotateThroughHub, TOKEN_FLAG_HELP } from './device-api-commands.ts'
@@ -19,14 +20,15 @@ export function registerDeviceCommands(program: Command): void {
     .description('register a device and print its secret once (MQTT username = id, password = secret)')
     .option('--tag <key=value>', 'tag the device (repeatable)', collect, [])
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--link <hub-url>', LINK_OPTION_HELP)
     .option('--json', 'print {…device, secret, hubPublicKey, link?} as JSON')
     .addHelpText('after', LINK_HELP)
-    .action(async (id: string, o: { tag: string[]; dataDir: string; link?: string; json?: boolean }) => {
+    .action(async (id: string, o: { tag: string[]; dataDir: string; registryUrl?: string; link?: string; json?: boolean }) => {
       const tags = parseTags(o.tag)
       // checked before anything is stored: a bad URL must not leave a device whose secret nobody saw
       if (o.link !== undefined) agentPageUrl(o.link)
-      const { device: added, secret } = await withRegistry(o.dataDir, (r) => r.addDevice(id, tags))
+      const { device: added, secret } = await withRegistry(o, (r) => r.addDevice(id, tags))
       // the device checks every model it is sent against this key (created on first use)
       const keys = await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)
       const hubPublicKey = { alg: 'ed25519', keyId: keys.keyId, pem: keys.publicKeyPem }
@@ -46,10 +48,11 @@ export function registerDeviceCommands(program: Command): void {
     .option('--tag <key=value>', 'only devices with this tag (repeatable; all must match)', collect, [])
     .option('--online', 'only devices that are online now')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print the devices as JSON')
-    .action(async (o: { tag: string[]; online?: boolean; dataDir: string; json?: boolean }) => {
+    .action(async (o: { tag: string[]; online?: boolean; dataDir: string; registryUrl?: string; json?: boolean }) => {
       const filter = { tags: parseTags(o.tag), ...(o.online ? { online: true } : {}) }
-      const devices = await withRegistry(o.dataDir, (r) => r.listDevices(filter))
+      const devices = await withRegistry(o, (r) => r.listDevices(filter))
       if (o.json) return print(JSON.stringify(devices, null, 2))
       if (devices.length === 0) return print('no devices match; add one with `edgefleet device add <id>`')
       process.stdout.write(formatTable(['ID', 'TAGS', 'ONLINE', 'LAST SEEN', 'MODEL', 'AGENT'], devices.map(deviceRow)))
@@ -58,9 +61,10 @@ export function registerDeviceCommands(program: Command): void {
     .command('remove <id>')
     .description('remove a device: its secret stops working and its stored events are deleted')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .action(async (id: string, o: { dataDir: string }) => {
-      const removed = await withRegistry(o.dataDir, (r) => r.removeDevice(id))
-      if (!removed) throw notFound(id, o.dataDir)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
+    .action(async (id: string, o: { dataDir: string; registryUrl?: string }) => {
+      const removed = await withRegistry(o, (r) => r.removeDevice(id))
+      if (!removed) throw notFound(id, o)
       print(`device ${id} removed`)
     })
   registerDeviceRevokeCommand(device)
@@ -68,15 +72,16 @@ export function registerDeviceCommands(program: Command): void {
     .command('rotate-secret <id>')
     .description('give a device a new secret (printed once); the old one stops working (with --hub/--token: through the running hub, which also drops a connection made with the old one)')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--hub <url>', `${HUB_FLAG_HELP}; with --hub or --token the running hub rotates the secret and disconnects the device at once`)
     .option('--token <name.secret>', TOKEN_FLAG_HELP)
     .option('--link <hub-url>', LINK_OPTION_HELP)
     .option('--json', 'print {id, secret, link?} as JSON')
     .addHelpText('after', LINK_HELP)
-    .action(async (id: string, o: { dataDir: string; hub?: string; token?: string; link?: string; json?: boolean }) => {
+    .action(async (id: string, o: { dataDir: string; registryUrl?: string; hub?: string; token?: string; link?: string; json?: boolean }) => {
       if (o.hub !== undefined || o.token !== undefined) return rotateThroughHub(id, o)
       if (o.link !== undefined) agentPageUrl(o.link)
-      const secret = await withRegistry(o.dataDir, (r) => r.rotateDeviceSecret(id))
+      const secret = await withRegistry(o, (r) => r.rotateDeviceSecret(id))
       const link = o.link === undefined ? undefined : provisioningLink(o.link, { deviceId: id, secret, publicKeyPem: (await SigningKeys.loadOrCreate(hubPaths(o.dataDir).keys)).publicKeyPem })
       if (o.json) return print(JSON.stringify({ id, secret, ...(link ? { link } : {}) }, null, 2))
       print(`device ${id} has a new secret; the old one no longer works`)
@@ -98,9 +103,26 @@ function printLink(link: string): void {
   print(`  ${link}`)
 }
 
-/** Opens the registry in `dataDir` for one command and always closes it. */
-export async function withRegistry<T>(dataDir: string, fn: (registry: SqliteRegistry) => Promise<T>): Promise<T> {
-  const registry = await SqliteRegistry.open(hubPaths(dataDir).registry)
+/** `--registry-url`'s help, the same on every command that opens the registry. */
+export const REGISTRY_URL_HELP =
+  `the hub's PostgreSQL registry, postgres://user:password@host:5432/database (env ${REGISTRY_URL_ENV}, which keeps the password out of ps); default: the SQLite registry in --data-dir`
+
+/** The flags of a command that opens the registry: --data-dir, and --registry-url (or its environment variable). */
+export interface RegistryFlags {
+  dataDir: string
+  registryUrl?: string
+}
+
+/** The registry the flags name: --registry-url, else EDGEFLEET_REGISTRY_URL, else the SQLite file in --data-dir. */
+export function registryLocation(where: string | RegistryFlags): { dataDir: string; registryUrl?: string } {
+  const flags = typeof where === 'string' ? { dataDir: where } : where
+  const registryUrl = flags.registryUrl ?? (process.env[REGISTRY_URL_ENV] || undefined)
+  return registryUrl === undefined ? { dataDir: flags.dataDir } : { dataDir: flags.dataDir, registryUrl }
+}
+
+/** Opens the registry the flags name (a data directory alone: its SQLite file, or EDGEFLEET_REGISTRY_URL) for one command and always closes it. */
+export async function withRegistry<T>(where: string | RegistryFlags, fn: (registry: RegistryStore) => Promise<T>): Promise<T> {
+  const registry = await openRegistry({ ...registryLocation(where), registryPoolSize: 2 })
   try {
     return await fn(registry)
   } finally {
@@ -158,8 +180,8 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-function notFound(id: string, dataDir: string): HubError {
-  return new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)} in ${hubPaths(dataDir).registry}: see \`edgefleet device list --data-dir ${dataDir}\``)
+function notFound(id: string, o: RegistryFlags): HubError {
+  return new HubError('HUB_DEVICE_NOT_FOUND', `no device ${JSON.stringify(id)} in ${describeRegistry(registryLocation(o))}: see \`edgefleet device list\` with the same --data-dir or --registry-url`)
 }
 
 export function print(line: string): void {

@@ -4,7 +4,7 @@ import { DEFAULT_AGENT_BUNDLE_DIR } from '../flash/agent-bundle.ts'
 import { DEFAULT_INSTALL_DIR } from '../flash/device-files.ts'
 import { flashDevice, type FlashResult } from '../flash/flash-device.ts'
 import { DEFAULT_HUB_DATA_DIR } from '../paths.ts'
-import { print } from './device-commands.ts'
+import { print, REGISTRY_URL_HELP, registryLocation } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 
 interface FlashFlags {
@@ -14,6 +14,7 @@ interface FlashFlags {
   hub: string
   model: string
   dataDir: string
+  registryUrl?: string
   agentBundle: string
   installDir: string
   force?: boolean
@@ -42,6 +43,7 @@ export function registerFlashCommand(program: Command): void {
     .option('--ca <file>', 'CA certificate (PEM) the device trusts for the hub\'s mqtts:// or wss://, when the system does not (copied into the bundle as hub-ca.pem)')
     .option('--install-dir <dir>', 'where the bundle will live on the device (systemd unit, README)', DEFAULT_INSTALL_DIR)
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--agent-bundle <dir>', 'the built agent bundle', DEFAULT_AGENT_BUNDLE_DIR)
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the result (paths, sizes, model, credentials: added or rotated) as JSON; the secret stays in config.json only')
@@ -58,7 +60,7 @@ export function registerFlashCommand(program: Command): void {
         ...(o.snapshotUrl !== undefined ? { snapshotUrl: o.snapshotUrl } : {}),
       }
       const result = await flashDevice({
-        identity: claimToken !== undefined ? { claimToken } : { deviceId: o.device! }, out: o.out, hub: o.hub, model: o.model, dataDir: o.dataDir, agentBundleDir: o.agentBundle,
+        identity: claimToken !== undefined ? { claimToken } : { deviceId: o.device! }, out: o.out, hub: o.hub, model: o.model, dataDir: o.dataDir, registryUrl: registryLocation(o).registryUrl, agentBundleDir: o.agentBundle,
         installDir: o.installDir, force: o.force === true, sources, caFile: o.ca,
         onStep: o.json ? undefined : (line) => process.stderr.write(`  ${line}\n`),
       })

@@ -11,6 +11,11 @@ export function hubServerOptions(command: Command): Command {
     .option('--mqtt-port <port>', `MQTT over TCP (default ${d.mqttPort}; 0 = any free port)`)
     .option('--ws-port <port>', `MQTT over WebSocket at /mqtt (default ${d.wsPort}; 0 = any free port)`)
     .option('--telemetry <store>', `telemetry store: sqlite, or an InfluxDB URL such as http://127.0.0.1:8086/edgefleet (default ${d.telemetry})`)
+    .option('--registry-url <url>', 'keep the registry (devices, credentials, alerts, models, rollouts, jobs) in PostgreSQL: postgres://user:password@host:5432/database, ' +
+      'the database created beforehand, its tables by the hub (env EDGEFLEET_REGISTRY_URL, which keeps the password out of ps; default: SQLite in --data-dir). ' +
+      'Give `edgefleet device add` and the other registry commands the same --registry-url')
+    .option('--registry-pool-size <n>', `with --registry-url: PostgreSQL connections this hub holds at most (env EDGEFLEET_REGISTRY_POOL_SIZE; default ${d.registryPoolSize})`)
+    .option('--telemetry-spool-max-points <n>', `with InfluxDB telemetry: while it is unreachable, up to this many points are spooled to <data-dir>/telemetry-spool.db (telemetry-spool-<instance id>.db with --shared-group), acknowledged and replayed in order when it is back (metrics edgefleet_telemetry_spooled_total, _replayed_total, _spool_depth); past that devices keep their messages until it drains; 0 = no spool (default ${d.telemetrySpoolMaxPoints})`)
     .option('--retention-days <days>', `keep telemetry this many days, 0 = forever (default ${d.retentionDays})`)
     .option('--config <file>', 'JSON file with any of these settings (camelCase keys); flags override it')
     .option('--log-level <level>', `fatal, error, warn, info, debug or silent (default ${d.logLevel})`)
@@ -30,6 +35,7 @@ export function hubServerOptions(command: Command): Command {
     .option('--device-publish-burst <n>', `messages a device may publish at once above the rate (default ${d.devicePublishBurst})`)
     .option('--device-publish-max-held <n>', `publishes over the rate one device may have held back at once; one more is refused and the device disconnected (default ${d.devicePublishMaxHeld}; an agent keeps at most 64 unacknowledged)`)
     .option('--max-connections <n>', `MQTT connections the embedded broker holds at once; one more is refused with CONNACK 3, server unavailable (default ${d.maxConnections})`)
+    .option('--broker-persistence <kind>', `disk: the embedded broker keeps retained messages, persistent sessions (and the QoS 1 messages queued for clients away) and wills in <data dir>/broker, across a crash or restart; memory: loses them when the hub stops (env EDGEFLEET_BROKER_PERSISTENCE; default ${d.brokerPersistence})`)
     .option('--retrain-concurrency <n>', `retraining jobs running at once; the others wait (default ${d.retrainConcurrency})`)
     .option('--no-auto-retrain', 'start retraining jobs only by hand: no drift, label-count or schedule triggers (env EDGEFLEET_AUTO_RETRAIN=false; policies per model go in the config file\'s "retraining" key, docs/RETRAINING.md)')
     .option('--dashboard-dir <dir>', 'the built dashboard to serve at / (env EDGEFLEET_DASHBOARD_DIR; default this repository\'s dashboard/dist)')
@@ -53,6 +59,9 @@ export function externalBrokerOptions(command: Command): Command {
     .option('--broker-username <name>', 'the hub\'s user name at the external broker (env EDGEFLEET_BROKER_USERNAME)')
     .option('--broker-ca <file>', 'with --broker mqtts:// or wss://: trust this CA certificate (PEM) for the broker, besides the system\'s (env EDGEFLEET_BROKER_CA)')
     .option('--broker-password <secret>', 'the hub\'s password at the external broker (prefer env EDGEFLEET_BROKER_PASSWORD: flags show in ps)')
+    .option('--shared-group <name>', 'with --broker: run as one of several hub instances that share device traffic through an MQTT 5 shared subscription ($share/<name>/…; env EDGEFLEET_SHARED_GROUP; default off). ' +
+      'One instance at a time (the leader, by a PostgreSQL advisory lock with --registry-url) runs rollouts, webhooks, retraining and fleet drift, and takes over the session of an instance that died. See docs/SCALE-OUT.md')
+    .option('--instance-id <id>', 'this instance\'s name and MQTT client id at the broker, unique per running instance (env EDGEFLEET_INSTANCE_ID; default with --shared-group: <hostname>-<hash of data dir and HTTP port>; without: client id edgefleet-hub)')
 }
 
 /** `edgefleet hub`. */

@@ -25,17 +25,9 @@ export async function startHub(config: Readonly<HubConfig>): Promise<RunningHub>
       throw err
     })
     const ports = await app.broker.start()
-    // the embedded broker keeps retained messages in memory only: give each alert topic its state back
-    const topics = await app.alerts.republishRetained()
-    if (topics > 0) app.log.info({ topics }, 'alert topics republished')
-    // …and each device its desired state, so one that connects now gets it
-    const desired = await app.desired.republishAll()
-    if (desired > 0) app.log.info({ devices: desired }, 'desired states republished')
-    // rollouts carry on where they were: their steps publish desired states, so the broker runs first
-    app.rollouts.start()
-    // retraining jobs a stop interrupted run again; the triggers listen from now on
-    await app.retraining.jobs.start()
-    app.retraining.triggers.start()
+    // the once-only work (republishing retained alerts and desired states, rollouts, webhooks, retraining)
+    // starts here when this instance leads: always for one hub alone (plugins/cluster.ts)
+    await app.cluster.start()
     const address = app.server.address()
     const tls = config.tlsCert !== undefined
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort

@@ -6,7 +6,7 @@ import { uploadPackage } from '../models/upload-package.ts'
 import { DEFAULT_HUB_DATA_DIR, hubPaths } from '../paths.ts'
 import type { ModelVersionRecord } from '../registry/model-store.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
-import { formatTable, print, withRegistry } from './device-commands.ts'
+import { formatTable, print, REGISTRY_URL_HELP, withRegistry } from './device-commands.ts'
 import { UsageError } from './model-commands.ts'
 import { formatBytes, Progress } from './progress.ts'
 
@@ -15,6 +15,7 @@ const TOKEN_ENV = 'EDGEFLEET_TOKEN'
 
 interface PushFlags {
   dataDir: string
+  registryUrl?: string
   hub?: string
   token?: string
   json?: boolean
@@ -28,12 +29,13 @@ export function registerRegistryCommands(model: Command): void {
     .option('--hub <url>', 'upload to a running hub\'s REST API, e.g. http://127.0.0.1:8080, instead of registering in a local data directory')
     .option('--token <name.secret>', `operator token for --hub (prefer env ${TOKEN_ENV}: flags show in ps); create one with \`edgefleet token add <name> --role operator\``)
     .option('--data-dir <dir>', 'hub data directory (without --hub)', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print the registered version as JSON')
     .action(async (dir: string, o: PushFlags, command: Command) => {
       if (o.hub !== undefined) return pushToHub(dir, o, command)
       const paths = hubPaths(o.dataDir)
       const keys = await SigningKeys.loadOrCreate(paths.keys)
-      const record = await withRegistry(o.dataDir, (registry) =>
+      const record = await withRegistry(o, (registry) =>
         pushModel(dir, { registry, blobs: new ModelBlobs(paths.models), keys, onStep: (step) => o.json || process.stderr.write(`  ${step}\n`) }),
       )
       if (o.json) return print(JSON.stringify(summary(record), null, 2))
@@ -43,9 +45,10 @@ export function registerRegistryCommands(model: Command): void {
     .command('list [name]')
     .description('list registered model versions (of one model, or all), oldest first')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
     .option('--json', 'print them as JSON')
-    .action(async (name: string | undefined, o: { dataDir: string; json?: boolean }) => {
-      const versions = await withRegistry(o.dataDir, (r) => r.listModelVersions(name))
+    .action(async (name: string | undefined, o: { dataDir: string; registryUrl?: string; json?: boolean }) => {
+      const versions = await withRegistry(o, (r) => r.listModelVersions(name))
       if (o.json) return print(JSON.stringify(versions.map(summary), null, 2))
       if (versions.length === 0) return print(`no model versions registered${name ? ` for ${name}` : ''}; add one with \`edgefleet model push <package-dir>\``)
       print(formatTable(['model', 'version', 'parent', 'sha256', 'registered'], versions.map((v) => [
@@ -56,11 +59,12 @@ export function registerRegistryCommands(model: Command): void {
     .command('show <name@version>')
     .description('show one registered version: its signed manifest (lineage, metrics, drift reference) as JSON')
     .option('--data-dir <dir>', 'hub data directory', DEFAULT_HUB_DATA_DIR)
-    .action(async (ref: string, o: { dataDir: string }) => {
+    .option('--registry-url <url>', REGISTRY_URL_HELP)
+    .action(async (ref: string, o: { dataDir: string; registryUrl?: string }) => {
       const at = ref.lastIndexOf('@')
       if (at <= 0) throw new UsageError(`expected <name>@<version>, e.g. gas-sensor@1.0.0, got ${JSON.stringify(ref)}`)
       const [name, version] = [ref.slice(0, at), ref.slice(at + 1)]
-      const record = await withRegistry(o.dataDir, (r) => r.getModelVersion(name, version))
+      const record = await withRegistry(o, (r) => r.getModelVersion(name, version))
       if (!record) {
         process.stderr.write(`${name}@${version} is not registered; see \`edgefleet model list\`\n`)
         process.exitCode = 1

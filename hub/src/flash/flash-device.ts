@@ -7,7 +7,8 @@ import { HubError } from '../errors.ts'
 import { decideClaim } from '../provisioning/claim-policy.ts'
 import { hubPaths } from '../paths.ts'
 import { SigningKeys } from '../signing/signing-keys.ts'
-import { SqliteRegistry } from '../registry/sqlite-registry.ts'
+import { openRegistry } from '../registry/open-registry.ts'
+import type { RegistryStore } from '../registry/registry-store.ts'
 import { readAgentBundle } from './agent-bundle.ts'
 import { copyAgent, listFiles, packBundle, scriptMode, SECRET_FILE_MODE, writeModel, writeText } from './bundle-files.ts'
 import {
@@ -26,6 +27,8 @@ export interface FlashOptions {
   /** package directory, registered `name[@version]`, or shipped model name */
   model: string
   dataDir: string
+  /** the hub's PostgreSQL registry (postgres://…) instead of the SQLite one in dataDir */
+  registryUrl?: string | undefined
   /** the built agent bundle (default edge-agent/dist/bundle) */
   agentBundleDir?: string | undefined
   /** where the bundle is installed on the device, for the systemd unit and the README */
@@ -82,7 +85,7 @@ export async function flashDevice(o: FlashOptions): Promise<FlashResult> {
   const agent = await readAgentBundle(o.agentBundleDir)
   step(`agent bundle ${agent.agentVersion} (built ${agent.builtAt})`)
   const paths = hubPaths(o.dataDir)
-  const registry = await SqliteRegistry.open(paths.registry)
+  const registry = await openRegistry({ dataDir: o.dataDir, ...(o.registryUrl !== undefined ? { registryUrl: o.registryUrl } : {}), registryPoolSize: 2 })
   // a directory is staged beside its final place (renamed into it), a tarball anywhere
   const staged = await mkdtemp(kind === 'dir' ? join(dirname(out), `.${basename(out)}.flash-`) : join(tmpdir(), 'edgefleet-flash-'))
   try {
@@ -137,7 +140,7 @@ export async function flashDevice(o: FlashOptions): Promise<FlashResult> {
  * A batch image carries the claim token itself: check it now (known, secret right, not revoked, not
  * expired, uses left) so that a typo fails here rather than on every device at its first start.
  */
-async function checkClaimToken(registry: SqliteRegistry, token: string): Promise<{ name: string; token: string }> {
+async function checkClaimToken(registry: RegistryStore, token: string): Promise<{ name: string; token: string }> {
   const usage = 'give --claim-token as <name>.<secret>, exactly as `edgefleet claim-token add` printed it'
   // claim tokens have the operator tokens' <name>.<secret> form and name rules
   const parsed = parseOperatorToken(token)

@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin'
 import type { HubBroker } from '../broker/broker.ts'
 import { EmbeddedBroker } from '../broker/embedded-broker.ts'
+import { openBrokerPersistence, type BrokerPersistenceKind } from '../broker/broker-persistence.ts'
 import { ExternalBroker } from '../broker/external-broker.ts'
+import { SharedMembership } from '../broker/shared-membership.ts'
 import { Ingest } from '../ingest/ingest.ts'
 import { HubMetrics } from '../metrics.ts'
 import type { BrokerLimits } from '../broker/broker-limits.ts'
@@ -27,10 +29,18 @@ export interface BrokerOptions {
   brokerPassword?: string | undefined
   /** a CA certificate file to trust for an external broker over mqtts:// or wss:// */
   brokerCa?: string | undefined
+  /** with an external broker: one of several hub instances in this shared subscription group (config `sharedGroup`) */
+  sharedGroup?: string | undefined
+  /** this instance's MQTT client id at the external broker (config `instanceId`) */
+  instanceId?: string | undefined
   /** the embedded broker serves mqtts and wss with this certificate */
   tls?: ServerTls | undefined
   /** the embedded broker's payload size, publish rate and connection limits */
   limits?: BrokerLimits | undefined
+  /** the hub's data directory: the embedded broker's `disk` persistence lives in `<dataDir>/broker` */
+  dataDir?: string | undefined
+  /** where the embedded broker keeps retained messages, persistent sessions and wills (default memory) */
+  persistence?: BrokerPersistenceKind | undefined
 }
 
 /**
@@ -62,9 +72,12 @@ export const brokerPlugin = fp<BrokerOptions>(async (app, o) => {
   })
   broker = o.broker
     ? // presence arrives as retained status messages and last wills, which ingest stores
-      new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ca: o.brokerCa === undefined ? undefined : readPem(o.brokerCa, '--broker-ca'), ingest, registry: app.registry, logger: app.log })
+      new ExternalBroker({ url: o.broker, username: o.brokerUsername, password: o.brokerPassword, ca: o.brokerCa === undefined ? undefined : readPem(o.brokerCa, '--broker-ca'), ingest, registry: app.registry, logger: app.log,
+        ...(o.instanceId !== undefined ? { clientId: o.instanceId } : {}),
+        ...(o.sharedGroup !== undefined && o.instanceId !== undefined ? { shared: new SharedMembership(o.sharedGroup, o.instanceId) } : {}) })
     : await EmbeddedBroker.create({
         ...o,
+        persistence: await openBrokerPersistence(o.dataDir === undefined ? 'memory' : (o.persistence ?? 'memory'), o.dataDir ?? ''),
         registry: app.registry,
         ingest,
         logger: app.log,

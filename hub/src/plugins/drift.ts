@@ -54,6 +54,8 @@ export const driftPlugin = fp<DriftOptions>(async (app, o) => {
   let running: Promise<unknown> = Promise.resolve()
   app.addHook('onReady', async () => {
     timer = setInterval(() => {
+      // with several hub instances only the leader judges fleet windows (of the device windows it received)
+      if (app.hasDecorator('leader') && !app.leader.isLeader()) return
       running = engine.evaluateFleet().catch((err: Error) => app.log.error({ err: err.message }, 'fleet drift evaluation failed'))
     }, o.fleetSeconds * 1000)
     timer.unref()

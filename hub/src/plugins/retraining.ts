@@ -74,6 +74,8 @@ export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
     logger: app.log,
     trainerOf: (model) => trainerName(policyOf(model)),
     onChange: (job) => app.live.publish('job', { job }),
+    // with several hub instances only the leader runs jobs; the others queue them in the registry
+    mayRun: () => app.leader.isLeader(),
     run: jobRunner({
       datasets: app.datasets,
       registry: app.registry,

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { alertExample, examples, type Alert, type DeployEvent, type Desired, type Manifest } from '@edgefleet/protocol'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { POSTGRES_MISSING, postgresAvailable, startPostgres, type TestPostgres } from '../test-support/test-postgres.ts'
 import { LATEST_SCHEMA_VERSION } from './migrations.ts'
+import { PgRegistry } from './postgres/pg-registry.ts'
 import type { CredentialKind, RegistryStore } from './registry-store.ts'
 import { SqliteRegistry } from './sqlite-registry.ts'
 
@@ -52,6 +55,69 @@ async function sqliteHarness(): Promise<RegistryHarness> {
   }
 }
 
+/** A fresh database (CREATE DATABASE) per harness, in one server per test file. */
+async function pgHarness(url: string): Promise<RegistryHarness> {
+  const opened: RegistryStore[] = []
+  const raw = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      return await fn(client)
+    } finally {
+      await client.end()
+    }
+  }
+  return {
+    open: async () => {
+      const store = await PgRegistry.open(url, { poolSize: 4 })
+      opened.push(store)
+      return store
+    },
+    appliedVersions: () => raw(async (c) => (await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version)),
+    simulateNewerSchema: async () => {
+      await raw((c) => c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'from-the-future', 0)", [LATEST_SCHEMA_VERSION + 1]))
+    },
+    destroy: async () => {
+      // the database goes with the server (or, on an external one, when the server helper stops)
+      for (const store of opened) await store.close()
+    },
+  }
+}
+
+/** One implementation under the contract: what it needs per test file, and a harness per test. */
+interface Implementation {
+  name: string
+  available: boolean
+  start(): Promise<void>
+  stop(): Promise<void>
+  harness(): Promise<RegistryHarness>
+}
+
+function postgresImplementation(): Implementation {
+  let server: TestPostgres | null = null
+  return {
+    name: 'postgres',
+    available: postgresAvailable(),
+    async start() {
+      server = await startPostgres()
+      if (!server) throw new Error('PostgreSQL disappeared between the availability check and the start')
+    },
+    stop: async () => server?.stop(),
+    harness: async () => pgHarness(await server!.createDatabase()),
+  }
+}
+
+const implementations: Implementation[] = [
+  { name: 'sqlite', available: true, start: async () => {}, stop: async () => {}, harness: sqliteHarness },
+  postgresImplementation(),
+]
+
+it('runs the PostgreSQL half of the contract (required under CI)', (ctx) => {
+  if (postgresAvailable()) return
+  if (process.env.CI === 'true') throw new Error(POSTGRES_MISSING)
+  ctx.skip(POSTGRES_MISSING)
+})
+
 const SECRET = /^[A-Za-z0-9_-]{43}$/
 const MODEL = { name: 'gas-sensor', version: '1.2.0', sha256: 'a'.repeat(64) }
 
@@ -64,12 +130,14 @@ function alert(id: string, o: Partial<Alert> & { version?: string } = {}): Alert
 }
 const ids = (records: { alert: Alert }[] | Alert[]): string[] => records.map((r) => ('alert' in r ? r.alert.id : r.id))
 
-describe.each([['sqlite', sqliteHarness]] as const)('RegistryStore contract: %s', (_name, createHarness) => {
+describe.each(implementations.filter((i) => i.available))('RegistryStore contract: $name', (implementation) => {
   let harness: RegistryHarness
   let store: RegistryStore
 
+  beforeAll(() => implementation.start(), 120_000)
+  afterAll(() => implementation.stop(), 60_000)
   beforeEach(async () => {
-    harness = await createHarness()
+    harness = await implementation.harness()
     store = await harness.open()
   })
   afterEach(async () => {

@@ -6,12 +6,13 @@ import { mulberry32 } from '@edgefleet/protocol'
 import { influxdAvailable, startInfluxd, type TestInfluxd } from './test-influxd.ts'
 import { InfluxTelemetry } from './influx-telemetry.ts'
 import { SqliteTelemetry } from './sqlite-telemetry.ts'
+import { SpoolingTelemetry } from './spool/spooling-telemetry.ts'
 import type { DriftWindowRecord } from './drift-records.ts'
 import type { PredictionPoint, TelemetryStore } from './telemetry-store.ts'
 
 /** One implementation under the contract suite: a place per test file, a store per name in it. */
 export interface StoreHarness {
-  name: 'sqlite' | 'influxdb'
+  name: 'sqlite' | 'influxdb' | 'influxdb+spool'
   available: boolean
   start(): Promise<void>
   /** opens the store called `name` (the same name opens the same data again) */
@@ -49,6 +50,25 @@ export function influxHarness(): StoreHarness {
     open: (name) => InfluxTelemetry.open(`${server!.url}/t_${run}_${name}`),
     async stop() {
       await server?.stop()
+    },
+  }
+}
+
+/** InfluxDB behind the hub's durable spool (`spool/`), each store with its spool file in a temp directory. */
+export function spooledInfluxHarness(): StoreHarness {
+  const influx = influxHarness()
+  let dir = ''
+  return {
+    name: 'influxdb+spool',
+    available: influx.available,
+    async start() {
+      dir = await mkdtemp(join(tmpdir(), 'edgefleet-spool-'))
+      await influx.start()
+    },
+    open: async (name) => SpoolingTelemetry.open(await influx.open(name), { path: join(dir, `${name}.spool.db`) }),
+    async stop() {
+      await influx.stop()
+      if (dir) await rm(dir, { recursive: true, force: true })
     },
   }
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { INFLUXD_MISSING } from './test-influxd.ts'
-import { gasMessage, influxHarness, sqliteHarness, type StoreHarness } from './contract-stores.ts'
+import { gasMessage, influxHarness, spooledInfluxHarness, sqliteHarness, type StoreHarness } from './contract-stores.ts'
 import { driftWindowContract } from './drift-telemetry.contract.ts'
 import type { PredictionPoint, TelemetryStore } from './telemetry-store.ts'
 
@@ -9,7 +9,7 @@ const MINUTE = 60_000
 /** a fixed past instant, so that expected buckets never depend on the clock */
 const T0 = Date.UTC(2025, 0, 15, 12, 0, 0)
 
-const harnesses = [sqliteHarness(), influxHarness()]
+const harnesses = [sqliteHarness(), influxHarness(), spooledInfluxHarness()]
 const influx = harnesses.find((h) => h.name === 'influxdb')!
 
 it('runs the InfluxDB half of the contract (required under CI)', (ctx) => {

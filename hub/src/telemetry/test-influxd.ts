@@ -11,6 +11,12 @@ export interface TestInfluxd {
   url: string
   /** stops the server this helper started (a no-op for an external one) and removes its files */
   stop(): Promise<void>
+  /**
+   * Chaos controls of a private server (undefined for an external one): `kill` SIGKILLs it keeping its
+   * data, `restart` starts it again on the same ports and data (resolves once it answers /ping),
+   * `pause`/`resume` SIGSTOP/SIGCONT it (requests then hang rather than fail).
+   */
+  control?: { kill(): Promise<void>; restart(): Promise<void>; pause(): void; resume(): void }
 }
 
 /** Why no InfluxDB is available, for the message of a test that must fail under CI. */
@@ -44,11 +50,15 @@ export async function startInfluxd(): Promise<TestInfluxd | null> {
   const [httpPort, rpcPort] = (await freePorts(2)) as [number, number]
   const config = join(dir, 'influxd.conf')
   await writeFile(config, influxdConfig(dir, httpPort, rpcPort))
-  const child = spawn('influxd', ['run', '-config', config], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    stderr = (stderr + d).slice(-4000)
-  })
+  const spawnInfluxd = (): ChildProcess => {
+    const c = spawn('influxd', ['run', '-config', config], { stdio: ['ignore', 'ignore', 'pipe'] })
+    c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4000)
+    })
+    return c
+  }
+  let child = spawnInfluxd()
   // a test process that dies without calling stop() must not leave influxd behind
   const killOnExit = (): void => {
     child.kill('SIGKILL')
@@ -58,6 +68,7 @@ export async function startInfluxd(): Promise<TestInfluxd | null> {
   const url = `http://127.0.0.1:${httpPort}`
   const stop = async (): Promise<void> => {
     process.off('exit', killOnExit)
+    child.kill('SIGCONT')
     await stopProcess(child)
     await rm(dir, { recursive: true, force: true })
   }
@@ -67,7 +78,22 @@ export async function startInfluxd(): Promise<TestInfluxd | null> {
     await stop()
     throw new Error(`influxd did not start: ${(err as Error).message}\n${stderr}`, { cause: err })
   }
-  return { url, stop }
+  const control: NonNullable<TestInfluxd['control']> = {
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGKILL')
+      await exited
+    },
+    async restart() {
+      await control.kill()
+      child = spawnInfluxd()
+      await waitForPing(url, child)
+    },
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+  }
+  return { url, stop, control }
 }
 
 /** The minimal configuration from DEPENDENCY-NOTES: loopback only, no reporting, no self-monitoring. */

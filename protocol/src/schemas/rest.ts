@@ -155,6 +155,10 @@ export const Health = Type.Object(
     devicesOnline: Count,
     broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
     telemetry: Type.String(),
+    /** `leader` runs the hub's once-only work (rollout steps, webhooks, retraining jobs, fleet drift); with several instances (--shared-group) the others are `follower` */
+    role: Type.Optional(Type.Union([Type.Literal('leader'), Type.Literal('follower')])),
+    /** this instance's name (--instance-id): its MQTT client id at the external broker */
+    instanceId: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 )

@@ -20,6 +20,8 @@ export interface JobServiceOptions {
   progressMs?: number
   logger: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void }
   now?: () => number
+  /** false: start no job here (another hub instance leads and runs them; queued jobs wait in the registry); default always true */
+  mayRun?: () => boolean
 }
 
 /**
@@ -108,8 +110,18 @@ export class JobService {
     this.kicking = this.kicking.then(() => this.startQueued()).catch((err: Error) => this.o.logger.error({ err: err.message }, 'cannot start retraining jobs'))
   }
 
+  /**
+   * This hub instance no longer leads (hub/src/cluster/): cancels the jobs running here (state `cancelled`,
+   * `HUB_JOB_CANCELLED`; start them again by hand) and waits for them to stop. New jobs wait for `mayRun`.
+   */
+  async suspend(): Promise<void> {
+    for (const c of this.running.values()) c.abort(new HubError('HUB_JOB_CANCELLED', 'this hub instance lost the leader lease while the job ran: start it again (edgefleet retrain)'))
+    await this.kicking
+    while (this.running.size > 0) await new Promise((r) => setTimeout(r, 20))
+  }
+
   private async startQueued(): Promise<void> {
-    if (this.closed) return
+    if (this.closed || this.o.mayRun?.() === false) return
     const queued = (await this.o.store.listJobs({ states: ['queued'] })).reverse()
     for (const job of queued) {
       if (this.running.size >= (this.o.concurrency ?? 1)) return

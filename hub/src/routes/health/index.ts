@@ -13,6 +13,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     devicesOnline: app.broker.connectedDevices().size,
     broker: app.broker.kind,
     telemetry: app.telemetry.kind,
+    role: app.leader.isLeader() ? 'leader' as const : 'follower' as const,
+    ...(app.cluster.instanceId !== null ? { instanceId: app.cluster.instanceId } : {}),
   }))
 
   app.get('/metrics', { config: { role: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
