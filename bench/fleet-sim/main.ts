@@ -36,6 +36,8 @@ ingest rate, publish → PUBACK and publish → delivery latency, dropped and in
   --processes P        simulator processes (default one per 2500 devices)
   --keepalive S        devices' MQTT keepalive (default 60)
   --targets LIST       comma-separated, in run order: hub, aedes, mosquitto (default all three)
+  --young-gen-mb M     node brokers' semi-space size, fixed (default 64, as \`pnpm edgefleet hub\` runs the hub;
+                       node's own default grows to 16)
   --cpu-prof           profile the hub (node --cpu-prof) and print where its time goes in the window
   --json               print the figures as JSON instead of a table
   -h, --help           this text
@@ -56,6 +58,7 @@ const { values } = parseArgs({
     processes: { type: 'string' },
     keepalive: { type: 'string', default: '60' },
     targets: { type: 'string', default: TARGET_NAMES.join(',') },
+    'young-gen-mb': { type: 'string', default: '64' },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
@@ -138,7 +141,7 @@ async function run(): Promise<{ setup: RunSetup; results: TargetFigures[]; profi
   for (const name of targets) {
     const profileDir = name === 'hub' && values['cpu-prof'] ? join(tmp, 'prof-hub') : undefined
     progress(`starting ${name}`)
-    const target = await startTarget(name, { fdLimit, probeFile: join(tmp, 'memory.json'), dataDir, maxConnections: N + 100, logLevel: invalidRatio > 0 ? 'error' : 'warn', tmpDir: tmp, ...(profileDir ? { profileDir } : {}) })
+    const target = await startTarget(name, { fdLimit, probeFile: join(tmp, 'memory.json'), dataDir, maxConnections: N + 100, logLevel: invalidRatio > 0 ? 'error' : 'warn', youngGenMB: number('young-gen-mb', values['young-gen-mb'], 1, 1024), tmpDir: tmp, ...(profileDir ? { profileDir } : {}) })
     try {
       results.push(await runTarget(target, {
         devices: name === 'hub' ? registered!.devices : anonymous,
