@@ -1,23 +1,19 @@
 import type Database from 'better-sqlite3'
-import { isDeviceId, OPERATOR_ROLES, type Alert, type OperatorRole } from '@edgefleet/protocol'
+import { isDeviceId, OPERATOR_ROLES, type OperatorRole } from '@edgefleet/protocol'
 import { HubError } from '../errors.ts'
 import { openSqlite } from '../sqlite/open-sqlite.ts'
 import { SqliteStatements } from '../sqlite/sqlite-statements.ts'
-import type { AlertPage, AlertQuery, AlertRecord, DueWebhookDelivery, WebhookAttempt, WebhookDeliveryRecord } from './alert-store.ts'
 import { isCredentialName, requireCredentialName, requireDeviceId } from './identifiers.ts'
 import { migrate } from './migrations.ts'
 import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
 import { DEVICE_COLUMNS, presenceParams, toDeviceRecord, toStoredEvent, UPDATE_PRESENCE_SQL, type DeviceRow, type EventRow } from './sqlite-rows.ts'
 import type { CredentialInfo, CredentialKind, DeviceFilter, DeviceRecord, PresenceUpdate, RegistryStore, StoredEvent } from './registry-store.ts'
+import { ComposedRegistry } from './composed-registry.ts'
 import { SqliteAlerts } from './sqlite-alerts.ts'
-import type { ModelVersionRecord } from './model-store.ts'
 import { SqliteModels } from './sqlite-models.ts'
-import type { DeploymentRecord, DesiredRecord, RolloutRow } from './deployment-store.ts'
 import { SqliteDeployments } from './sqlite-deployments.ts'
 import { SqliteJobs } from './sqlite-jobs.ts'
-import type { ClaimedDevice, ClaimTokenRecord, ClaimTokenSpec } from './claim-store.ts'
 import { SqliteClaims } from './sqlite-claims.ts'
-import type { DeployEvent, Desired, JobView } from '@edgefleet/protocol'
 
 /** How long a statement waits for another process's write lock (the CLI beside a running hub). */
 const DEFAULT_EVENT_LIMIT = 100
@@ -26,25 +22,17 @@ const DEFAULT_EVENT_LIMIT = 100
  * The registry in one SQLite file (better-sqlite3, WAL), shared safely by a running hub and the CLI.
  * Statements are synchronous and short; only secret hashing is truly asynchronous.
  */
-export class SqliteRegistry implements RegistryStore {
+export class SqliteRegistry extends ComposedRegistry implements RegistryStore {
   private readonly q: SqliteStatements
-  private readonly alerts: SqliteAlerts
-  private readonly models: SqliteModels
-  private readonly deployments: SqliteDeployments
-  private readonly jobs: SqliteJobs
-  private readonly claims: SqliteClaims
 
   private constructor(
     private readonly db: Database.Database,
     /** the file, for messages */
     readonly path: string,
   ) {
-    this.q = new SqliteStatements(db, `registry ${path}`)
-    this.alerts = new SqliteAlerts(this.q)
-    this.models = new SqliteModels(this.q)
-    this.deployments = new SqliteDeployments(this.q)
-    this.jobs = new SqliteJobs(this.q)
-    this.claims = new SqliteClaims(this.q)
+    const q = new SqliteStatements(db, `registry ${path}`)
+    super({ alerts: new SqliteAlerts(q), models: new SqliteModels(q), deployments: new SqliteDeployments(q), jobs: new SqliteJobs(q), claims: new SqliteClaims(q) })
+    this.q = q
   }
 
   /** Opens (creating directory and file when missing) and migrates the registry at `path`. */
@@ -138,38 +126,6 @@ export class SqliteRegistry implements RegistryStore {
     return (await this.getDevice(id))!
   }
 
-  addClaimToken(spec: ClaimTokenSpec, at?: number): Promise<{ token: ClaimTokenRecord; secret: string }> {
-    return this.claims.addClaimToken(spec, at)
-  }
-
-  getClaimToken(name: string): Promise<ClaimTokenRecord | null> {
-    return this.claims.getClaimToken(name)
-  }
-
-  listClaimTokens(): Promise<ClaimTokenRecord[]> {
-    return this.claims.listClaimTokens()
-  }
-
-  verifyClaimToken(name: string, secret: string): Promise<boolean> {
-    return this.claims.verifyClaimToken(name, secret)
-  }
-
-  revokeClaimToken(name: string, at: number): Promise<ClaimTokenRecord> {
-    return this.claims.revokeClaimToken(name, at)
-  }
-
-  findClaimedDevice(tokenName: string, serial: string): Promise<DeviceRecord | null> {
-    return this.claims.findClaimedDevice(tokenName, serial)
-  }
-
-  claimNewDevice(claim: { tokenName: string; serial: string; deviceId: string; tags: Record<string, string>; at: number }): Promise<ClaimedDevice> {
-    return this.claims.claimNewDevice(claim)
-  }
-
-  reissueClaimedDevice(tokenName: string, serial: string): Promise<ClaimedDevice> {
-    return this.claims.reissueClaimedDevice(tokenName, serial)
-  }
-
   /**
    * Sets online and last seen (and first seen, once); fields left undefined keep their value, and
    * `model: null` clears the model. Throws HUB_DEVICE_NOT_FOUND for an unknown (e.g. just removed) device.
@@ -256,106 +212,6 @@ export class SqliteRegistry implements RegistryStore {
   async listEvents(deviceId: string, limit = DEFAULT_EVENT_LIMIT): Promise<StoredEvent[]> {
     const rows = this.exec(() => this.stmt('SELECT * FROM events WHERE device_id = ? ORDER BY seq DESC LIMIT ?').all(deviceId, limit) as EventRow[])
     return rows.map(toStoredEvent)
-  }
-
-  insertAlert(alert: Alert, webhookUrls?: readonly string[]): Promise<boolean> {
-    return this.alerts.insertAlert(alert, webhookUrls)
-  }
-
-  getAlert(id: string): Promise<AlertRecord | null> {
-    return this.alerts.getAlert(id)
-  }
-
-  listAlerts(query?: AlertQuery): Promise<AlertPage> {
-    return this.alerts.listAlerts(query)
-  }
-
-  acknowledgeAlert(id: string, ack: { by: string; note?: string | null; at?: number }): Promise<AlertRecord> {
-    return this.alerts.acknowledgeAlert(id, ack)
-  }
-
-  openAlerts(): Promise<Alert[]> {
-    return this.alerts.openAlerts()
-  }
-
-  latestAlertPerTopic(): Promise<Alert[]> {
-    return this.alerts.latestAlertPerTopic()
-  }
-
-  addModelVersion(record: ModelVersionRecord): Promise<void> {
-    return this.models.addModelVersion(record)
-  }
-
-  getModelVersion(name: string, version: string): Promise<ModelVersionRecord | null> {
-    return this.models.getModelVersion(name, version)
-  }
-
-  listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
-    return this.models.listModelVersions(name)
-  }
-
-  putDesired(deviceId: string, desired: Desired, at: number): Promise<Desired> {
-    return this.deployments.putDesired(deviceId, desired, at)
-  }
-
-  getDesired(deviceId: string): Promise<DesiredRecord | null> {
-    return this.deployments.getDesired(deviceId)
-  }
-
-  listDesired(filter?: { rolloutId?: string }): Promise<DesiredRecord[]> {
-    return this.deployments.listDesired(filter)
-  }
-
-  recordDeployment(deviceId: string, event: DeployEvent, ts: number, at: number): Promise<DeploymentRecord> {
-    return this.deployments.recordDeployment(deviceId, event, ts, at)
-  }
-
-  listDeployments(filter: { deviceIds?: readonly string[]; rolloutId?: string }): Promise<DeploymentRecord[]> {
-    return this.deployments.listDeployments(filter)
-  }
-
-  saveRollout(row: RolloutRow): Promise<void> {
-    return this.deployments.saveRollout(row)
-  }
-
-  saveJob(job: JobView, at: number): Promise<void> {
-    return this.jobs.saveJob(job, at)
-  }
-
-  getJob(id: string): Promise<JobView | null> {
-    return this.jobs.getJob(id)
-  }
-
-  listJobs(filter?: { model?: string; states?: readonly string[]; limit?: number }): Promise<JobView[]> {
-    return this.jobs.listJobs(filter)
-  }
-
-  getRollout(id: string): Promise<RolloutRow | null> {
-    return this.deployments.getRollout(id)
-  }
-
-  listRollouts(filter?: { model?: string; states?: readonly string[]; limit?: number }): Promise<RolloutRow[]> {
-    return this.deployments.listRollouts(filter)
-  }
-
-  pruneAlerts(before: number): Promise<number> {
-    return this.alerts.pruneAlerts(before)
-  }
-
-  dueWebhookDeliveries(now: number, limit: number): Promise<DueWebhookDelivery[]> {
-    return this.alerts.dueWebhookDeliveries(now, limit)
-  }
-
-  nextWebhookDueAt(): Promise<number | null> {
-    return this.alerts.nextWebhookDueAt()
-  }
-
-  recordWebhookAttempt(id: number, attempt: WebhookAttempt): Promise<void> {
-    return this.alerts.recordWebhookAttempt(id, attempt)
-  }
-
-  listWebhookDeliveries(alertId: string): Promise<WebhookDeliveryRecord[]> {
-    return this.alerts.listWebhookDeliveries(alertId)
   }
 
   /** Idempotent. */
