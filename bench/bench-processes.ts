@@ -3,7 +3,7 @@
  * open-file limit, their CPU and RSS read from /proc, and one place that stops them all.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO_ROOT } from '@edgefleet/models'
 import type { ChildMessage, ParentMessage } from './fleet-ipc.ts'
@@ -197,4 +197,26 @@ export function stopProcess(child: ChildProcess, askedToStop = false): Promise<v
 /** Stops every process this module started that is still running. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((child) => stopProcess(child)))
+}
+
+/**
+ * A benchmark's teardown: `cleanUp()` stops every process this module started and removes `tmp`; on
+ * Ctrl-C or SIGTERM it runs once and the process exits 130. `stopping()` says whether that happened
+ * (the failures that follow are the processes being stopped: nothing to report).
+ */
+export function cleanUpOnSignals(tmp: string, what: string): { cleanUp(): Promise<void>; stopping(): boolean } {
+  let stopping = false
+  const cleanUp = async (): Promise<void> => {
+    await stopAll()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return
+      stopping = true
+      process.stderr.write(`\n${signal}: stopping every process ${what} started\n`)
+      void cleanUp().finally(() => process.exit(130))
+    })
+  }
+  return { cleanUp, stopping: () => stopping }
 }

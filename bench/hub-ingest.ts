@@ -13,7 +13,7 @@
  *         idle: (broker VmRSS after − before) / N, read after full GCs (memory-probe.ts). One fresh
  *         process per broker; the counts are reached in turn (1000, then 4000 more for 5000).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -22,7 +22,7 @@ import { SqliteRegistry, hubPaths } from '@edgefleet/hub'
 import { REPO_ROOT } from '@edgefleet/models'
 import { allDevicesFilter } from '@edgefleet/protocol'
 import mqtt from 'mqtt'
-import { openFileLimits, startBroker, stopAll, type BrokerProcess } from './bench-processes.ts'
+import { cleanUpOnSignals, openFileLimits, startBroker, type BrokerProcess } from './bench-processes.ts'
 import { measureIdle, measureIngest, type IdleFigures, type IngestFigures } from './broker-runs.ts'
 import { summariseCpuProfile, type ProfileSummary } from './cpu-profile-summary.ts'
 import type { FleetDevice } from './fleet-ipc.ts'
@@ -91,19 +91,7 @@ if (maxDevices + 256 > fdLimit) {
 const tmp = mkdtempSync(join(tmpdir(), 'ef-bench-hub-'))
 const dataDir = join(tmp, 'hub-data')
 const probeFile = join(tmp, 'memory.json')
-let stopping = false
-async function cleanUp(): Promise<void> {
-  await stopAll()
-  rmSync(tmp, { recursive: true, force: true })
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return
-    stopping = true
-    process.stderr.write(`\n${signal}: stopping every process the benchmark started\n`)
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
+const { cleanUp, stopping } = cleanUpOnSignals(tmp, 'the benchmark')
 
 const t0 = performance.now()
 const progress = (line: string): void => void process.stderr.write(`· ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s  ${line}\n`)
@@ -283,7 +271,7 @@ try {
   report(await run())
 } catch (err) {
   // after Ctrl-C the failures are the processes being stopped: nothing to report
-  if (!stopping) process.stderr.write(`hub benchmark failed: ${(err as Error).stack ?? String(err)}\n`)
+  if (!stopping()) process.stderr.write(`hub benchmark failed: ${(err as Error).stack ?? String(err)}\n`)
   process.exitCode = 1
 } finally {
   await cleanUp()

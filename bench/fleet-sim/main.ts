@@ -4,12 +4,12 @@
  *
  *   pnpm bench:fleet-sim --devices 10000        (--help)
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SqliteRegistry, hubPaths } from '@edgefleet/hub'
-import { openFileLimits, stopAll } from '../bench-processes.ts'
+import { cleanUpOnSignals, openFileLimits } from '../bench-processes.ts'
 import { summariseCpuProfile, type ProfileSummary } from '../cpu-profile-summary.ts'
 import { predictionsBuilder } from './payload.ts'
 import { renderTable, type RunSetup } from './report.ts'
@@ -95,19 +95,7 @@ if (N + 256 > fdLimit) usageError(`${N} devices need more open files than the ha
 
 const tmp = mkdtempSync(join(tmpdir(), 'ef-fleet-sim-'))
 const dataDir = join(tmp, 'hub-data')
-let stopping = false
-async function cleanUp(): Promise<void> {
-  await stopAll()
-  rmSync(tmp, { recursive: true, force: true })
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return
-    stopping = true
-    process.stderr.write(`\n${signal}: stopping every process the simulator started\n`)
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
+const { cleanUp, stopping } = cleanUpOnSignals(tmp, 'the simulator')
 const t0 = performance.now()
 const progress = (line: string): void => void process.stderr.write(`· ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${line}\n`)
 
@@ -174,7 +162,7 @@ try {
     process.stdout.write(`${text}\n`)
   }
 } catch (err) {
-  if (!stopping) process.stderr.write(`fleet simulator failed: ${(err as Error).stack ?? String(err)}\n`)
+  if (!stopping()) process.stderr.write(`fleet simulator failed: ${(err as Error).stack ?? String(err)}\n`)
   process.exitCode = 1
 } finally {
   await cleanUp()
