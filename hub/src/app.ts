@@ -16,7 +16,7 @@ import { clusterPlugin } from './plugins/cluster.ts'
 import { defaultInstanceId } from './cluster/instance-id.ts'
 import { desiredPlugin, deviceHealthPlugin } from './plugins/deployments.ts'
 import { rolloutsPlugin } from './plugins/rollouts.ts'
-import { retrainingPlugin } from './plugins/retraining.ts'
+import { checkRetrainPolicies, retrainingPlugin } from './plugins/retraining.ts'
 import { driftPlugin } from './plugins/drift.ts'
 import { livePlugin } from './plugins/live.ts'
 import { documentRoles, routeAuthPlugin } from './plugins/route-auth.ts'
@@ -51,6 +51,8 @@ export interface BuildOptions {
  */
 export async function build(o: BuildOptions): Promise<FastifyInstance> {
   const { config } = o
+  // configuration errors first, before any store, lock or port is opened
+  checkRetrainPolicies(config.retraining)
   // read once: https here, mqtts and wss in the broker (a renewed certificate takes a restart)
   const tls = readServerTls(config)
   const app = (Fastify({ logger: o.logger ?? false, bodyLimit: 1 << 20, ...(tls ? { https: tls } : {}) }) as unknown as FastifyInstance).withTypeProvider<TypeBoxTypeProvider>()

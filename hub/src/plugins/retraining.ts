@@ -34,20 +34,12 @@ export interface RetrainingOptions {
 }
 
 /**
- * Retraining jobs on the dataset store, the registry and the rollout engine. Whoever starts the broker starts
- * the queue and the triggers (`app.retraining.jobs.start()`, `…triggers.start()`); running jobs are cancelled
- * when the app closes and run again at the next start.
+ * A bad retraining policy is a configuration error at start, not a failed job later: `build()` calls this
+ * before it opens any store or port. Throws HUB_CONFIG_INVALID naming the model and the setting.
  */
-export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
-  const policies = new Map<string, RetrainPolicy>()
-  const policyOf = (model: string): RetrainPolicy => {
-    let p = policies.get(model)
-    if (!p) policies.set(model, (p = retrainPolicy(model, o.policies[model])))
-    return p
-  }
-  // a bad policy is a configuration error at start, not a failed job later
-  for (const model of Object.keys(o.policies)) {
-    const p = policyOf(model)
+export function checkRetrainPolicies(policies: RetrainingOptions['policies']): void {
+  for (const model of Object.keys(policies)) {
+    const p = retrainPolicy(model, policies[model])
     const unknown = Object.keys(p.canaryGates).filter((k) => !Object.hasOwn(GATE_FLAG_NAMES, k))
     if (unknown.length > 0) throw new HubError('HUB_CONFIG_INVALID', `retraining.${model}.canaryGates: unknown ${unknown.join(', ')}; use ${Object.keys(GATE_FLAG_NAMES).join(', ')}`)
     try {
@@ -63,6 +55,21 @@ export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
       }
     }
   }
+}
+
+/**
+ * Retraining jobs on the dataset store, the registry and the rollout engine. Whoever starts the broker starts
+ * the queue and the triggers (`app.retraining.jobs.start()`, `…triggers.start()`); running jobs are cancelled
+ * when the app closes and run again at the next start.
+ */
+export const retrainingPlugin = fp<RetrainingOptions>(async (app, o) => {
+  const policies = new Map<string, RetrainPolicy>()
+  const policyOf = (model: string): RetrainPolicy => {
+    let p = policies.get(model)
+    if (!p) policies.set(model, (p = retrainPolicy(model, o.policies[model])))
+    return p
+  }
+  checkRetrainPolicies(o.policies)
   const trainerOf = (model: string): Trainer => {
     const p = policyOf(model)
     return p.trainer === 'builtin' ? builtinTrainer({ epochs: p.epochs, logger: app.log }) : commandTrainer(p.trainer, p.trainerTimeoutMs)
