@@ -5,29 +5,8 @@ import { isCredentialName, requireCredentialName, requireDeviceId } from './iden
 import type { DeviceRecord } from './registry-store.ts'
 import { generateSecret, hashSecret, verifySecret } from './secret-hash.ts'
 import { DEVICE_COLUMNS, toDeviceRecord, type DeviceRow } from './sqlite-rows.ts'
+import { CLAIM_TOKEN_COLUMNS, claimTokenNotFound, toClaimTokenRecord, type ClaimTokenRow } from './table-rows.ts'
 
-interface ClaimTokenRow {
-  name: string
-  prefix: string
-  tags: string
-  max_uses: number | null
-  uses: number
-  expires_at: number | null
-  revoked_at: number | null
-  created_at: number
-}
-
-const TOKEN_COLUMNS = 'name, prefix, tags, max_uses, uses, expires_at, revoked_at, created_at'
-
-function toRecord(r: ClaimTokenRow): ClaimTokenRecord {
-  return {
-    name: r.name, prefix: r.prefix, tags: JSON.parse(r.tags) as Record<string, string>, maxUses: r.max_uses, uses: r.uses,
-    expiresAt: r.expires_at, revokedAt: r.revoked_at, createdAt: r.created_at,
-  }
-}
-
-const notFound = (name: string): HubError =>
-  new HubError('HUB_CLAIM_TOKEN_NOT_FOUND', `no claim token ${JSON.stringify(name)}: list them with \`edgefleet claim-token list\``)
 
 /** The claim_tokens table of the SQLite registry and the claimed devices (migration 5). */
 export class SqliteClaims implements ClaimStore {
@@ -51,12 +30,12 @@ export class SqliteClaims implements ClaimStore {
 
   async getClaimToken(name: string): Promise<ClaimTokenRecord | null> {
     if (!isCredentialName(name)) return null
-    const row = this.q.exec(() => this.q.stmt(`SELECT ${TOKEN_COLUMNS} FROM claim_tokens WHERE name = ?`).get(name) as ClaimTokenRow | undefined)
-    return row ? toRecord(row) : null
+    const row = this.q.exec(() => this.q.stmt(`SELECT ${CLAIM_TOKEN_COLUMNS} FROM claim_tokens WHERE name = ?`).get(name) as ClaimTokenRow | undefined)
+    return row ? toClaimTokenRecord(row) : null
   }
 
   async listClaimTokens(): Promise<ClaimTokenRecord[]> {
-    return this.q.exec(() => (this.q.stmt(`SELECT ${TOKEN_COLUMNS} FROM claim_tokens ORDER BY name`).all() as ClaimTokenRow[]).map(toRecord))
+    return this.q.exec(() => (this.q.stmt(`SELECT ${CLAIM_TOKEN_COLUMNS} FROM claim_tokens ORDER BY name`).all() as ClaimTokenRow[]).map(toClaimTokenRecord))
   }
 
   async verifyClaimToken(name: string, secret: string): Promise<boolean> {
@@ -68,7 +47,7 @@ export class SqliteClaims implements ClaimStore {
   async revokeClaimToken(name: string, at: number): Promise<ClaimTokenRecord> {
     requireCredentialName(name)
     const changes = this.q.exec(() => this.q.stmt('UPDATE claim_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE name = ?').run(at, name).changes)
-    if (changes === 0) throw notFound(name)
+    if (changes === 0) throw claimTokenNotFound(name)
     return (await this.getClaimToken(name))!
   }
 
@@ -86,7 +65,7 @@ export class SqliteClaims implements ClaimStore {
         // the guard makes the last use go to exactly one of several concurrent claims
         const used = this.q.stmt('UPDATE claim_tokens SET uses = uses + 1 WHERE name = ? AND (max_uses IS NULL OR uses < max_uses)').run(c.tokenName).changes
         if (used === 0) {
-          if (!this.q.stmt('SELECT 1 FROM claim_tokens WHERE name = ?').get(c.tokenName)) throw notFound(c.tokenName)
+          if (!this.q.stmt('SELECT 1 FROM claim_tokens WHERE name = ?').get(c.tokenName)) throw claimTokenNotFound(c.tokenName)
           throw new HubError('HUB_CLAIM_TOKEN_USED_UP', `claim token ${JSON.stringify(c.tokenName)} has no uses left`)
         }
         // devices and subscribers share the broker's username namespace

@@ -1,21 +1,8 @@
 import { compare } from 'semver'
-import type { Manifest } from '@edgefleet/protocol'
 import { HubError } from '../errors.ts'
 import type { SqliteStatements } from '../sqlite/sqlite-statements.ts'
 import type { ModelStore, ModelVersionRecord } from './model-store.ts'
-
-interface VersionRow {
-  name: string
-  version: string
-  sha256: string
-  size: number
-  manifest: string
-  parent_version: string | null
-  created_at: number
-}
-
-/** Versions kept parsed in memory: a manifest is up to a few MB of JSON, and every device download reads one. */
-const CACHED_VERSIONS = 64
+import { CACHED_MODEL_VERSIONS, toModelVersionRecord, type ModelVersionRow } from './table-rows.ts'
 
 /**
  * The model tables of the SQLite registry (migration 1); the registry delegates to it. A registered
@@ -51,22 +38,18 @@ export class SqliteModels implements ModelStore {
       this.cache.set(key, cached)
       return cached
     }
-    const row = this.q.exec(() => this.q.stmt('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as VersionRow | undefined)
+    const row = this.q.exec(() => this.q.stmt('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(name, version) as ModelVersionRow | undefined)
     if (!row) return null
-    const record = fromRow(row)
+    const record = toModelVersionRecord(row)
     this.cache.set(key, record)
-    if (this.cache.size > CACHED_VERSIONS) this.cache.delete(this.cache.keys().next().value!)
+    if (this.cache.size > CACHED_MODEL_VERSIONS) this.cache.delete(this.cache.keys().next().value!)
     return record
   }
 
   async listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
     const rows = this.q.exec(() =>
-      (name === undefined ? this.q.stmt('SELECT * FROM model_versions').all() : this.q.stmt('SELECT * FROM model_versions WHERE name = ?').all(name)) as VersionRow[],
+      (name === undefined ? this.q.stmt('SELECT * FROM model_versions').all() : this.q.stmt('SELECT * FROM model_versions WHERE name = ?').all(name)) as ModelVersionRow[],
     )
-    return rows.map(fromRow).sort((a, b) => a.name.localeCompare(b.name) || compare(a.version, b.version))
+    return rows.map(toModelVersionRecord).sort((a, b) => a.name.localeCompare(b.name) || compare(a.version, b.version))
   }
-}
-
-function fromRow(r: VersionRow): ModelVersionRecord {
-  return { name: r.name, version: r.version, sha256: r.sha256, size: r.size, manifest: JSON.parse(r.manifest) as Manifest, parentVersion: r.parent_version, createdAt: r.created_at }
 }

@@ -6,29 +6,8 @@ import { generateSecret, hashSecret, verifySecret } from '../secret-hash.ts'
 import { LOCK, lockName } from './pg-locks.ts'
 import { isUniqueViolation, type PgQueries } from './pg-queries.ts'
 import { DEVICE_COLUMNS, toPgDeviceRecord, type PgDeviceRow } from './pg-rows.ts'
+import { CLAIM_TOKEN_COLUMNS, claimTokenNotFound, toClaimTokenRecord, type ClaimTokenRow } from '../table-rows.ts'
 
-interface ClaimTokenRow {
-  name: string
-  prefix: string
-  tags: string
-  max_uses: number | null
-  uses: number
-  expires_at: number | null
-  revoked_at: number | null
-  created_at: number
-}
-
-const TOKEN_COLUMNS = 'name, prefix, tags, max_uses, uses, expires_at, revoked_at, created_at'
-
-function toRecord(r: ClaimTokenRow): ClaimTokenRecord {
-  return {
-    name: r.name, prefix: r.prefix, tags: JSON.parse(r.tags) as Record<string, string>, maxUses: r.max_uses, uses: r.uses,
-    expiresAt: r.expires_at, revokedAt: r.revoked_at, createdAt: r.created_at,
-  }
-}
-
-const notFound = (name: string): HubError =>
-  new HubError('HUB_CLAIM_TOKEN_NOT_FOUND', `no claim token ${JSON.stringify(name)}: list them with \`edgefleet claim-token list\``)
 const taken = (id: string): HubError => new HubError('HUB_DEVICE_EXISTS', `device id ${JSON.stringify(id)} is already taken`)
 
 /** The claim_tokens table of the PostgreSQL registry and the claimed devices (migration 5). Same semantics as SqliteClaims. */
@@ -51,12 +30,12 @@ export class PgClaims implements ClaimStore {
 
   async getClaimToken(name: string): Promise<ClaimTokenRecord | null> {
     if (!isCredentialName(name)) return null
-    const row = await this.q.one<ClaimTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM claim_tokens WHERE name = $1`, [name])
-    return row ? toRecord(row) : null
+    const row = await this.q.one<ClaimTokenRow>(`SELECT ${CLAIM_TOKEN_COLUMNS} FROM claim_tokens WHERE name = $1`, [name])
+    return row ? toClaimTokenRecord(row) : null
   }
 
   async listClaimTokens(): Promise<ClaimTokenRecord[]> {
-    return (await this.q.rows<ClaimTokenRow>(`SELECT ${TOKEN_COLUMNS} FROM claim_tokens ORDER BY name COLLATE "C"`)).map(toRecord)
+    return (await this.q.rows<ClaimTokenRow>(`SELECT ${CLAIM_TOKEN_COLUMNS} FROM claim_tokens ORDER BY name COLLATE "C"`)).map(toClaimTokenRecord)
   }
 
   async verifyClaimToken(name: string, secret: string): Promise<boolean> {
@@ -67,7 +46,7 @@ export class PgClaims implements ClaimStore {
 
   async revokeClaimToken(name: string, at: number): Promise<ClaimTokenRecord> {
     requireCredentialName(name)
-    if ((await this.q.run('UPDATE claim_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE name = $2', [at, name])) === 0) throw notFound(name)
+    if ((await this.q.run('UPDATE claim_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE name = $2', [at, name])) === 0) throw claimTokenNotFound(name)
     return (await this.getClaimToken(name))!
   }
 
@@ -86,7 +65,7 @@ export class PgClaims implements ClaimStore {
         // commits (READ COMMITTED), so the last use goes to exactly one of several concurrent claims
         const used = await t.run('UPDATE claim_tokens SET uses = uses + 1 WHERE name = $1 AND (max_uses IS NULL OR uses < max_uses)', [c.tokenName])
         if (used === 0) {
-          if (!(await t.one('SELECT 1 FROM claim_tokens WHERE name = $1', [c.tokenName]))) throw notFound(c.tokenName)
+          if (!(await t.one('SELECT 1 FROM claim_tokens WHERE name = $1', [c.tokenName]))) throw claimTokenNotFound(c.tokenName)
           throw new HubError('HUB_CLAIM_TOKEN_USED_UP', `claim token ${JSON.stringify(c.tokenName)} has no uses left`)
         }
         // devices and subscribers share the broker's username namespace

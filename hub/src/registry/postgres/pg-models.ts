@@ -1,21 +1,8 @@
 import { compare } from 'semver'
-import type { Manifest } from '@edgefleet/protocol'
 import { HubError } from '../../errors.ts'
 import type { ModelStore, ModelVersionRecord } from '../model-store.ts'
 import type { PgQueries } from './pg-queries.ts'
-
-interface VersionRow {
-  name: string
-  version: string
-  sha256: string
-  size: number
-  manifest: string
-  parent_version: string | null
-  created_at: number
-}
-
-/** Versions kept parsed in memory: a manifest is up to a few MB of JSON, and every device download reads one. */
-const CACHED_VERSIONS = 64
+import { CACHED_MODEL_VERSIONS, toModelVersionRecord, type ModelVersionRow } from '../table-rows.ts'
 
 /**
  * The model tables of the PostgreSQL registry (migration 1). A registered version never changes (in
@@ -51,22 +38,18 @@ export class PgModels implements ModelStore {
       this.cache.set(key, cached)
       return cached
     }
-    const row = await this.q.one<VersionRow>('SELECT * FROM model_versions WHERE name = $1 AND version = $2', [name, version])
+    const row = await this.q.one<ModelVersionRow>('SELECT * FROM model_versions WHERE name = $1 AND version = $2', [name, version])
     if (!row) return null
-    const record = fromRow(row)
+    const record = toModelVersionRecord(row)
     this.cache.set(key, record)
-    if (this.cache.size > CACHED_VERSIONS) this.cache.delete(this.cache.keys().next().value!)
+    if (this.cache.size > CACHED_MODEL_VERSIONS) this.cache.delete(this.cache.keys().next().value!)
     return record
   }
 
   async listModelVersions(name?: string): Promise<ModelVersionRecord[]> {
     const rows = name === undefined
-      ? await this.q.rows<VersionRow>('SELECT * FROM model_versions')
-      : await this.q.rows<VersionRow>('SELECT * FROM model_versions WHERE name = $1', [name])
-    return rows.map(fromRow).sort((a, b) => a.name.localeCompare(b.name) || compare(a.version, b.version))
+      ? await this.q.rows<ModelVersionRow>('SELECT * FROM model_versions')
+      : await this.q.rows<ModelVersionRow>('SELECT * FROM model_versions WHERE name = $1', [name])
+    return rows.map(toModelVersionRecord).sort((a, b) => a.name.localeCompare(b.name) || compare(a.version, b.version))
   }
-}
-
-function fromRow(r: VersionRow): ModelVersionRecord {
-  return { name: r.name, version: r.version, sha256: r.sha256, size: r.size, manifest: JSON.parse(r.manifest) as Manifest, parentVersion: r.parent_version, createdAt: r.created_at }
 }
